@@ -1,0 +1,98 @@
+"""Typed, frozen records: what a validated input file is, once it has crossed the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from posixpath import splitext
+from urllib.parse import urlsplit
+
+# A fixed table, not `mimetypes`: that reads the machine's /etc/mime.types, so output would
+# differ between machines.
+_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".jpe": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+    ".bmp": "image/bmp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".ico": "image/x-icon",
+    ".heic": "image/heic",
+}
+
+
+def image_mime_type(url: str) -> str:
+    """The image MIME type for a URL's extension; ``image/jpeg`` when unknown."""
+    ext = splitext(urlsplit(url).path)[1].lower()
+    return _IMAGE_TYPES.get(ext, "image/jpeg")
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Who published the story: a name and, from its domain, a home page URL."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str | None = None
+
+    @property
+    def mime_type(self) -> str:
+        return image_mime_type(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A related story: it is a record itself, but only its link facts are published."""
+
+    url: str
+    title: str
+    provider: Provider | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One validated news record. ``url`` (the canonical ``sourceUrl``) is its identity.
+
+    Only the fields here can ever reach the output: ``secured``, ``quality``, ``heat`` and any
+    unknown key are dropped at validation.
+    """
+
+    path: str  # relative to the input folder, POSIX separators: names the file in messages
+    url: str
+    title: str
+    published: datetime  # aware, UTC
+    excerpt: str | None = None
+    body: str | None = None
+    amp_url: str | None = None
+    amp_cache_url: str | None = None
+    provider: Provider | None = None
+    topics: tuple[str, ...] = ()
+    category: str | None = None
+    images: tuple[Image, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    is_published: bool = True
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Topics then category, de-duplicated case-insensitively, first spelling wins."""
+        seen: set[str] = set()
+        tags: list[str] = []
+        for tag in (*self.topics, *((self.category,) if self.category else ())):
+            key = tag.casefold()
+            if key not in seen:
+                seen.add(key)
+                tags.append(tag)
+        return tuple(tags)
