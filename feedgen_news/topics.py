@@ -18,7 +18,7 @@ _CLEAN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # Reserved device names on Windows: a folder named like this cannot be copied there.
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 
 
 @dataclass(frozen=True, slots=True)
