@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit golden bench clean
+.PHONY: demo test lint typecheck unit system-deps golden bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/feedgen-news build seeds -o output --unpublished
 
-test: lint typecheck unit
+test: lint typecheck system-deps unit
+
+# newsboat and chromium for the end-to-end tests (Debian packages; needs root the first time).
+system-deps:
+	bash .ci/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
