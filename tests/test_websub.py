@@ -1,0 +1,205 @@
+"""WebSub pings against a real hub stand-in on 127.0.0.1 that records what it received."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from feedgen_news.websub import PingResult, ping, summarize
+
+FEED_A = "https://news.example.org/topics/ai/feed.json"
+FEED_B = "https://news.example.org/topics/ai/atom.xml"
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    content_type: str
+    form: dict[str, list[str]]
+
+
+@dataclass
+class Hub:
+    """A hub stand-in: answers with the scripted statuses in turn (then 204), or hangs."""
+
+    url: str
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    hang: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    state = Hub(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode("ascii")
+            state.received.append(
+                Received(
+                    "POST",
+                    self.path,
+                    self.headers.get("Content-Type", ""),
+                    parse_qs(body, keep_blank_values=True, strict_parsing=True),
+                )
+            )
+            if state.hang:
+                state.release.wait(30)
+                return
+            status = state.statuses.pop(0) if state.statuses else 204
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "https://elsewhere.example/hub")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
+    try:
+        yield state
+    finally:
+        state.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+class Sleeps(list[float]):
+    """Records the backoff pauses instead of sleeping, so retry tests stay fast."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def test_ping_posts_exactly_the_publish_form_fields_once_per_feed(hub: Hub) -> None:
+    results = ping(hub.url, [FEED_A, FEED_B])
+
+    assert results == [
+        PingResult(FEED_A, True, "hub answered 204"),
+        PingResult(FEED_B, True, "hub answered 204"),
+    ]
+    assert [(r.method, r.path, r.content_type) for r in hub.received] == [
+        ("POST", "/hub", "application/x-www-form-urlencoded"),
+        ("POST", "/hub", "application/x-www-form-urlencoded"),
+    ]
+    assert [r.form for r in hub.received] == [
+        {"hub.mode": ["publish"], "hub.url": [FEED_A]},
+        {"hub.mode": ["publish"], "hub.url": [FEED_B]},
+    ]
+
+
+def test_no_feeds_means_no_request(hub: Hub) -> None:
+    assert ping(hub.url, []) == []
+    assert hub.received == []
+
+
+def test_a_500_is_retried_after_a_backoff_and_the_204_counts(hub: Hub) -> None:
+    hub.statuses = [500]
+    sleeps = Sleeps()
+
+    results = ping(hub.url, [FEED_A], sleep=sleeps)
+
+    assert results == [PingResult(FEED_A, True, "hub answered 204")]
+    assert [r.form["hub.url"] for r in hub.received] == [[FEED_A], [FEED_A]]
+    assert sleeps == [0.5]
+
+
+def test_retries_are_bounded_and_the_last_answer_is_reported(hub: Hub) -> None:
+    hub.statuses = [503, 500, 502, 500]
+    sleeps = Sleeps()
+
+    results = ping(hub.url, [FEED_A], retries=2, sleep=sleeps)
+
+    assert results == [PingResult(FEED_A, False, "hub answered 502 Bad Gateway (after 3 attempts)")]
+    assert len(hub.received) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_client_error_is_not_retried(hub: Hub) -> None:
+    hub.statuses = [400]
+
+    results = ping(hub.url, [FEED_A], sleep=Sleeps())
+
+    assert results == [PingResult(FEED_A, False, "hub answered 400 Bad Request")]
+    assert len(hub.received) == 1
+
+
+def test_a_redirect_is_reported_not_followed(hub: Hub) -> None:
+    hub.statuses = [307]
+
+    [result] = ping(hub.url, [FEED_A], sleep=Sleeps())
+
+    assert not result.ok
+    assert result.detail == (
+        "hub answered 307 Temporary Redirect "
+        "(redirect to https://elsewhere.example/hub; set hub to that URL)"
+    )
+    assert len(hub.received) == 1
+
+
+def test_a_hanging_hub_is_abandoned_within_the_budget(hub: Hub) -> None:
+    hub.hang = True
+    start = time.monotonic()
+
+    results = ping(hub.url, [FEED_A, FEED_B], timeout=0.4, retries=5, budget=1.2)
+
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.2 + 0.5, f"ping took {elapsed:.2f}s for a 1.2s budget"
+    assert [r.ok for r in results] == [False, False]
+    assert re.fullmatch(
+        r"hub did not answer within 0\.[1-4]s \(after [23] attempts\)", results[0].detail
+    ), results[0].detail
+    # The first feed used the whole budget, so the second was never sent.
+    assert results[1].detail == "not sent: the ping time budget was used up"
+    assert all(r.form["hub.url"] == [FEED_A] for r in hub.received)
+
+
+def test_an_unreachable_hub_gives_a_one_line_failure() -> None:
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sleeps = Sleeps()
+
+    [result] = ping(f"http://127.0.0.1:{port}/", [FEED_A], retries=1, sleep=sleeps)
+
+    assert result.feed_url == FEED_A
+    assert not result.ok
+    assert result.detail.startswith("could not reach hub: ")
+    assert "refused" in result.detail.lower()
+    assert result.detail.endswith("(after 2 attempts)")
+    assert "\n" not in result.detail
+    assert sleeps == [0.5]
+
+
+def test_a_non_http_hub_is_never_contacted() -> None:
+    assert ping("file:///etc/passwd", [FEED_A]) == [
+        PingResult(FEED_A, False, "not sent: hub must be an http(s) URL, got 'file:///etc/passwd'")
+    ]
+
+
+def test_summarize_is_one_line_about_failures_only() -> None:
+    ok = PingResult(FEED_A, True, "hub answered 204")
+    bad = PingResult(FEED_B, False, "could not reach hub: [Errno 111] Connection refused")
+
+    assert summarize("https://hub.example/", [ok, ok]) is None
+    assert summarize("https://hub.example/", [ok, bad]) == (
+        "WebSub: hub https://hub.example/ was not notified for 1 of 2 feeds: "
+        "could not reach hub: [Errno 111] Connection refused"
+    )
