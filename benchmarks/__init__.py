@@ -1,0 +1,1 @@
+"""Benchmarks: a deterministic record generator, the baseline feedgen script, and the runner."""
