@@ -1,0 +1,41 @@
+"""Feed formats: what each output file is called, its media type, and how to render it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Site
+from ..topics import ALL_SLUG, Topic
+from . import atom, jsonfeed, rss
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFormat:
+    """One feed format: its file name in a topic's folder, media type and pure renderer."""
+
+    filename: str
+    media_type: str
+    render: Callable[[Topic, Site], bytes]
+
+
+RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, rss.render)
+ATOM = FeedFormat(atom.FILENAME, atom.MEDIA_TYPE, atom.render)
+JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, jsonfeed.render)
+FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
+
+
+def feed_url(topic: Topic, site: Site, fmt: FeedFormat) -> str:
+    """The absolute URL a feed file is published at."""
+    return site.url(f"{topic.relpath}/{fmt.filename}")
+
+
+def page_url(topic: Topic, site: Site) -> str:
+    """The topic's HTML page: the site's home page for the `all` feed."""
+    # By relpath, not slug: a user topic named "All" also has the slug "all" (in topics/all).
+    if topic.relpath == ALL_SLUG:
+        return site.base_url
+    return site.url(topic.relpath + "/")
+
+
+__all__ = ["ATOM", "FORMATS", "JSON", "RSS", "FeedFormat", "feed_url", "page_url"]

@@ -1,0 +1,285 @@
+"""RSS 2.0 and Atom 1.0 through feedgen: the only importer of feedgen, and its one extension.
+
+feedgen 1.0.0 gets several things wrong for us (all verified against its source):
+
+- Atom entry links lose every attribute but ``href`` (upstream issue #135: the loop variable is
+  rebound to the new element before its attributes are read), so enclosures and related links
+  would come out as extra *alternate* links. Entry ``link()`` also refuses ``rel="amphtml"``.
+- RSS keeps only the last enclosure, drops related links, and drops ``<author>`` without an email.
+- Its media extension cannot write ``<media:title>``; its ``enclosure()`` adds a bare Atom link.
+
+So the ``news`` extension below writes every Atom entry ``<link>``, the RSS item's ``atom:link``s,
+its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media RSS elements.
+``fe.link(href=url)`` is called only because feedgen takes the RSS ``<link>`` from it and insists
+on an alternate link for Atom entries without content; the extension removes the bare Atom link
+it produces. feedgen changes the process locale while formatting RSS dates: never call this from
+threads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+from typing import Any, Literal
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .. import __version__
+from ..config import Site
+from ..model import Image, Record
+from ..topics import Topic
+from ._html import clean, content_html, is_http_url, summary_text
+
+Kind = Literal["rss", "atom"]
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+GENERATOR = "feedgen-news"
+# The feed date of a topic without entries (the build never renders one): fixed, never the clock.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Registered under a name that shadows no FeedGenerator or FeedEntry method.
+_EXTENSION = "news"
+
+
+def render(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str) -> bytes:
+    """The topic's RSS or Atom document as UTF-8 bytes, newest entry first."""
+    fg = _feed(topic, site, kind, self_url=self_url, page_url=page_url)
+    for record in topic.records:
+        # feedgen prepends by default; the topic's records are already newest first.
+        fe = fg.add_entry(order="append")
+        _entry(fe, record, site, kind)
+    out: bytes
+    if kind == "rss":
+        out = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    else:
+        out = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return out
+
+
+def _feed(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str) -> Any:
+    fg = FeedGenerator()
+    fg.register_extension(_EXTENSION, _NewsFeed, _NewsEntry)
+    ext: _NewsFeed = getattr(fg, _EXTENSION)
+    ext.site = site
+    fg.title(clean(topic.title))
+    fg.description(clean(site.description) or clean(topic.title))
+    fg.language(site.language)
+    if kind == "rss":
+        fg.generator(f"{GENERATOR} {__version__}")
+        if site.author_email:
+            fg.managingEditor(f"{site.author_email} ({clean(site.author_name)})")
+    else:
+        fg.generator(GENERATOR, version=__version__)
+        fg.author(_site_author(site))
+    fg.id(self_url)
+    self_type = "application/rss+xml" if kind == "rss" else "application/atom+xml"
+    fg.link(href=self_url, rel="self", type=self_type)
+    if site.hub:
+        # Atom writes this one; RSS gets its own atom:link from the extension.
+        fg.link(href=site.hub, rel="hub")
+    # Last, because feedgen takes the RSS channel <link> from the last feed link.
+    fg.link(href=page_url, rel="alternate", type="text/html")
+    newest = topic.records[0].published if topic.records else EPOCH
+    fg.updated(newest)  # also RSS lastBuildDate; feedgen would default to now
+    return fg
+
+
+def _site_author(site: Site) -> dict[str, str]:
+    author = {"name": clean(site.author_name)}
+    if site.author_email:
+        author["email"] = site.author_email
+    return author
+
+
+def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
+    ext: _NewsEntry = getattr(fe, _EXTENSION)
+    ext.record = record
+    ext.site = site
+    fe.title(clean(record.title))
+    fe.guid(record.url, permalink=True)  # also the Atom <id>
+    fe.link(href=record.url)  # RSS <link>; see the module docstring for Atom
+    fe.published(record.published)
+    fe.updated(record.published)  # feedgen would default to now
+    tags = record.tags
+    if tags:
+        fe.category([{"term": clean(tag)} for tag in tags])
+    summary = summary_text(record)
+    if kind == "rss":
+        if summary:
+            # RSS readers render <description> as HTML: escape the text before it goes in.
+            fe.description(escape(summary, quote=False))
+        return
+    if summary:
+        fe.summary(summary, type="text")
+    html = content_html(record)
+    if html:
+        fe.content(html, type="html")
+    provider = record.provider
+    if provider is not None:
+        author = {"name": clean(provider.name)}
+        if is_http_url(provider.url):
+            author["uri"] = str(provider.url)
+        fe.author(author)
+    else:
+        fe.author(_site_author(site))
+
+
+def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str | None) -> Any:
+    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _media(parent: Any, record: Record) -> None:
+    """Media RSS: one ``media:content`` (with ``media:title``) per image, the lead's thumbnail."""
+    images = _images(record)
+    for image in images:
+        content = _sub(
+            parent,
+            f"{{{MEDIA_NS}}}content",
+            url=image.url,
+            medium="image",
+            type=image.mime_type,
+            width=_str(image.width),
+            height=_str(image.height),
+        )
+        if image.title:
+            _sub(content, f"{{{MEDIA_NS}}}title", clean(image.title), type="plain")
+    if images:
+        lead = images[0]
+        _sub(
+            parent,
+            f"{{{MEDIA_NS}}}thumbnail",
+            url=lead.url,
+            width=_str(lead.width),
+            height=_str(lead.height),
+        )
+
+
+def _images(record: Record) -> list[Image]:
+    return [image for image in record.images if is_http_url(image.url)]
+
+
+def _str(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _links(record: Record) -> list[dict[str, str | None]]:
+    """The entry's typed links besides the alternate: AMP, AMP cache, related stories."""
+    links: list[dict[str, str | None]] = []
+    if is_http_url(record.amp_url):
+        links.append(
+            {"rel": "amphtml", "type": "text/html", "href": record.amp_url, "title": "AMP"}
+        )
+    if is_http_url(record.amp_cache_url):
+        links.append(
+            {
+                "rel": "amphtml",
+                "type": "text/html",
+                "href": record.amp_cache_url,
+                "title": "AMP cache",
+            }
+        )
+    for related in record.related:
+        if is_http_url(related.url):
+            links.append(
+                {
+                    "rel": "related",
+                    "type": "text/html",
+                    "href": related.url,
+                    "title": clean(related.title),
+                }
+            )
+    return links
+
+
+class _NewsFeed:
+    """Feed-level half of the extension: namespaces, RSS hub link and ``dc:creator``, stylesheet."""
+
+    def __init__(self) -> None:
+        self.site = Site()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": DC_NS, "media": MEDIA_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss.find("channel")
+        self_link = channel.find(f"{{{ATOM_NS}}}link[@rel='self']")
+        if self.site.hub and self_link is not None:
+            # feedgen writes only the first rel="self" link into RSS.
+            hub = etree.Element(f"{{{ATOM_NS}}}link", href=self.site.hub, rel="hub")
+            self_link.addnext(hub)
+        _sub(channel, f"{{{DC_NS}}}creator", clean(self.site.author_name))
+        self._stylesheet(rss)
+        return rss
+
+    def extend_atom(self, feed: Any) -> Any:
+        self._stylesheet(feed)
+        return feed
+
+    def _stylesheet(self, root: Any) -> None:
+        if self.site.stylesheet:
+            # A processing instruction is not parsed as markup: escape quotes, < and & ourselves.
+            href = escape(clean(self.site.stylesheet), quote=True)
+            pi = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
+            root.addprevious(pi)
+
+
+class _NewsEntry:
+    """Entry-level half: every typed link, the enclosure, the author and Media RSS elements."""
+
+    def __init__(self) -> None:
+        self.record: Record | None = None
+        self.site = Site()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, item: Any) -> Any:
+        record = self.record
+        if record is None:
+            return item
+        if record.provider is not None:
+            _sub(item, f"{{{DC_NS}}}creator", clean(record.provider.name))
+        html = content_html(record)
+        if html:
+            # Written here, not by feedgen, so a record without text still keeps <description>
+            # out of it (feedgen moves content into <description> when there is none).
+            _sub(item, f"{{{CONTENT_NS}}}encoded", html)
+        for link in _links(record):
+            _sub(item, f"{{{ATOM_NS}}}link", **link)
+        images = _images(record)
+        if images:
+            # RSS allows one enclosure: the lead image. Its size is unknown, hence length 0.
+            _sub(item, "enclosure", url=images[0].url, length="0", type=images[0].mime_type)
+        _media(item, record)
+        return item
+
+    def extend_atom(self, entry: Any) -> Any:
+        record = self.record
+        if record is None:
+            return entry
+        # Drop the attribute-less links feedgen wrote (upstream issue #135) and write them all.
+        old = entry.findall("link")
+        position = entry.index(old[0]) if old else len(entry)
+        for element in old:
+            entry.remove(element)
+        links: list[dict[str, str | None]] = [
+            {"rel": "alternate", "type": "text/html", "href": record.url},
+            *_links(record),
+        ]
+        for image in _images(record):
+            links.append(
+                {"rel": "enclosure", "type": image.mime_type, "href": image.url, "length": "0"}
+            )
+        for offset, link in enumerate(links):
+            # Plain tag name: the Atom tree is namespace-less until serialised (a namespaced
+            # tag would come out as ns0:link).
+            element = etree.Element("link", {k: v for k, v in link.items() if v is not None})
+            entry.insert(position + offset, element)
+        _media(entry, record)
+        return entry

@@ -1,0 +1,101 @@
+"""JSON Feed 1.1 of a topic, written with the standard library from the same typed records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..config import Site
+from ..model import Provider, Record
+from ..topics import Topic
+from ._html import clean, content_html, is_http_url, summary_text
+
+FILENAME = "feed.json"
+MEDIA_TYPE = "application/feed+json"
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render(topic: Topic, site: Site) -> bytes:
+    """The topic's JSON Feed 1.1 document as UTF-8 bytes (stable key order and layout)."""
+    from . import page_url  # the package imports this module to build FORMATS
+
+    author: dict[str, str] = {"name": clean(site.author_name)}
+    if site.author_email:
+        author["url"] = f"mailto:{site.author_email}"
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": clean(topic.title),
+        "home_page_url": page_url(topic, site),
+        "feed_url": site.url(f"{topic.relpath}/{FILENAME}"),
+        "description": clean(site.description),
+        "language": site.language,
+        "authors": [author],
+    }
+    if site.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": site.hub}]
+    feed["items"] = [_item(record) for record in topic.records]
+    text = json.dumps(feed, ensure_ascii=False, indent=2, separators=(",", ": "))
+    # Lone surrogates cannot be encoded; records are cleaned at validation, this keeps it total.
+    return (text + "\n").encode("utf-8", errors="replace")
+
+
+def _item(record: Record) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": record.url,
+        "url": record.url,
+        "title": clean(record.title),
+    }
+    summary = summary_text(record)
+    if summary:
+        item["summary"] = summary
+    # JSON Feed requires content_html or content_text: an empty string stands for "nothing".
+    item["content_html"] = content_html(record)
+    item["date_published"] = record.published.isoformat()
+    images = [image for image in record.images if is_http_url(image.url)]
+    if images:
+        item["image"] = images[0].url
+    if record.provider is not None:
+        item["authors"] = [_provider(record.provider)]
+    if record.tags:
+        item["tags"] = [clean(tag) for tag in record.tags]
+    if images:
+        attachments = []
+        for image in images:
+            attachment = {"url": image.url, "mime_type": image.mime_type}
+            if image.title:
+                attachment["title"] = clean(image.title)
+            attachments.append(attachment)
+        item["attachments"] = attachments
+    news = _news(record)
+    if news:
+        # JSON Feed 1.1 extensions are objects whose key starts with an underscore.
+        item["_news"] = news
+    return item
+
+
+def _provider(provider: Provider) -> dict[str, str]:
+    out = {"name": clean(provider.name)}
+    if is_http_url(provider.url):
+        out["url"] = str(provider.url)
+    return out
+
+
+def _news(record: Record) -> dict[str, Any]:
+    news: dict[str, Any] = {}
+    if is_http_url(record.amp_url):
+        news["amp_url"] = record.amp_url
+    if is_http_url(record.amp_cache_url):
+        news["amp_cache_url"] = record.amp_cache_url
+    related = []
+    for link in record.related:
+        if not is_http_url(link.url):
+            continue
+        entry: dict[str, Any] = {"url": link.url, "title": clean(link.title)}
+        if link.provider is not None:
+            entry["provider"] = _provider(link.provider)
+        if link.published is not None:
+            entry["date_published"] = link.published.isoformat()
+        related.append(entry)
+    if related:
+        news["related"] = related
+    return news
