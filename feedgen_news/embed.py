@@ -1,0 +1,170 @@
+"""Embeds: the iframe page (embed.html) per feed, the embed.js bytes, and copy-paste snippets.
+
+``embed.html`` is meant for an ``<iframe>`` on someone else's site, so it must be safe and cheap
+there: inline CSS only, no scripts (its Content-Security-Policy forbids them), and no external
+requests at all. That is why it shows no thumbnails: a record's image lives on another host, and
+loading it would tell that host who reads the embedding page. The topic page shows the images.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from importlib import resources
+from urllib.parse import urlsplit
+
+from .config import Site
+from .model import Record
+from .topics import ALL_SLUG, Topic
+
+EMBED_JS = "embed.js"  # published as OUTPUT/embed.js
+EMBED_PAGE = "embed.html"  # published as OUTPUT/<topic.relpath>/embed.html
+SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
+
+# English month names from a fixed table: strftime("%b") follows the process locale (which
+# feedgen changes while it formats RSS dates), so it would make output differ between runs.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# default-src 'none' forbids scripts, frames, fonts, images and fetches; only the inline style
+# block may apply. base-uri keeps the <base> we set; form-action closes the last request path.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+_CSS = """\
+:root{color-scheme:light dark;--fg:#1a1a1a;--muted:#5c5c5c;--bg:#fff;--link:#0b57d0;--rule:#e3e3e3}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--muted:#a8a8a8;--bg:#161616;\
+--link:#8ab4f8;--rule:#333}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;padding:.75rem;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;\
+color:var(--fg);background:var(--bg);overflow-wrap:anywhere}
+h1{margin:0 0 .5rem;font-size:1rem;font-weight:600}
+h1 a{color:inherit;text-decoration:none}
+ol{margin:0;padding:0;list-style:none}
+li{padding:.5rem 0;border-top:1px solid var(--rule)}
+li>a{color:var(--link);font-weight:600;text-decoration:none}
+li>a:hover,li>a:focus{text-decoration:underline}
+.meta{display:block;margin-top:.15rem;font-size:.8rem;color:var(--muted)}
+.empty{color:var(--muted)}
+footer{margin-top:.5rem;padding-top:.5rem;border-top:1px solid var(--rule);font-size:.8rem}
+footer a{color:var(--muted)}
+"""
+
+
+def embed_script() -> bytes:
+    """The bytes of the dependency-free embed.js, published as ``OUTPUT/embed.js``."""
+    return resources.files("feedgen_news").joinpath("static", EMBED_JS).read_bytes()
+
+
+def json_feed_url(topic: Topic, site: Site) -> str:
+    """The absolute URL of a feed's JSON Feed, which embed.js reads."""
+    return site.url(f"{topic.relpath}/feed.json")
+
+
+def embed_page_url(topic: Topic, site: Site) -> str:
+    """The absolute URL of a feed's embed.html, which the iframe snippet shows."""
+    return site.url(f"{topic.relpath}/{EMBED_PAGE}")
+
+
+def _page_url(topic: Topic, site: Site) -> str:
+    return site.base_url if topic.slug == ALL_SLUG else site.url(topic.relpath + "/")
+
+
+def _http_url(url: str | None) -> str | None:
+    """The URL if it is absolute http(s), else None: nothing else is ever emitted."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _date(when: datetime) -> tuple[str, str]:
+    """(machine, human) forms of a UTC date: ``2026-11-28T15:04:05Z`` and ``28 Nov 2026``."""
+    machine = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return machine, f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
+def _entry(record: Record) -> str:
+    title = _text(record.title)
+    url = _http_url(record.url)
+    heading = f'<a href="{_text(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
+    machine, human = _date(record.published)
+    meta = f'<time datetime="{machine}">{human}</time>'
+    if record.provider is not None and record.provider.name:
+        meta += f" · {_text(record.provider.name)}"
+    return f'<li>{heading}<span class="meta">{meta}</span></li>\n'
+
+
+def render_embed_page(topic: Topic, site: Site) -> bytes:
+    """The feed's ``embed.html``: its latest ``site.embed_limit`` entries, for an ``<iframe>``.
+
+    ``embed_limit = 0`` means every entry of the feed, like ``limit``. Deterministic: the same
+    topic and site give the same bytes.
+    """
+    shown = topic.records[: site.embed_limit] if site.embed_limit > 0 else topic.records
+    page = _text(_page_url(topic, site))
+    rss = _text(site.url(f"{topic.relpath}/rss.xml"))
+    if shown:
+        items = "".join(_entry(r) for r in shown)
+        body = f"<ol>\n{items}</ol>\n"
+    else:
+        body = '<p class="empty">No entries yet.</p>\n'
+    html = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{_text(site.language)}">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+        '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>{_text(topic.title)}</title>\n"
+        '<base target="_blank">\n'
+        f"<style>\n{_CSS}</style>\n"
+        "</head>\n"
+        "<body>\n"
+        f'<h1><a href="{page}" target="_blank" rel="noopener">{_text(topic.title)}</a></h1>\n'
+        f"{body}"
+        f'<footer><a href="{page}" target="_blank" rel="noopener">More</a> · '
+        f'<a href="{rss}" target="_blank" rel="noopener">RSS feed</a></footer>\n'
+        "</body>\n"
+        "</html>\n"
+    )
+    return html.encode("utf-8")
+
+
+def iframe_snippet(topic: Topic, site: Site) -> str:
+    """The ``<iframe>`` a site owner pastes to show ``embed.html`` (plain HTML, not escaped).
+
+    The sandbox allows no scripts; popups are allowed so links open in a new tab, unsandboxed.
+    """
+    return (
+        f'<iframe src="{_text(embed_page_url(topic, site))}" title="{_text(topic.title)}" '
+        'width="100%" height="420" loading="lazy" style="border:0;max-width:100%" '
+        'sandbox="allow-popups allow-popups-to-escape-sandbox"></iframe>'
+    )
+
+
+def script_snippet(topic: Topic, site: Site, limit: int = SCRIPT_LIMIT) -> str:
+    """The ``<div>`` + ``<script>`` a site owner pastes to render the feed with embed.js."""
+    return (
+        f'<div data-feedgen-news="{_text(json_feed_url(topic, site))}" data-limit="{limit}">'
+        "</div>\n"
+        f'<script src="{_text(site.url(EMBED_JS))}" async></script>'
+    )
+
+
+def embed_snippets_html(topic: Topic, site: Site) -> str:
+    """Both snippets as escaped ``<pre><code>`` blocks, ready to drop into the topic page."""
+    blocks = (
+        ("Embed with an iframe (no script runs on your page)", iframe_snippet(topic, site)),
+        ("Embed with a script (inherits your page's styles)", script_snippet(topic, site)),
+    )
+    return "".join(
+        f'<p class="embed-label">{_text(label)}</p>\n'
+        f'<pre class="embed-snippet"><code>{_text(code)}</code></pre>\n'
+        for label, code in blocks
+    )

@@ -1,0 +1,171 @@
+"""embed.html, embed.js and the snippets, parsed back as a browser or a site owner sees them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from feedgen_news.config import Site
+from feedgen_news.embed import (
+    embed_script,
+    embed_snippets_html,
+    iframe_snippet,
+    render_embed_page,
+    script_snippet,
+)
+from feedgen_news.model import Image, Provider, Record
+from feedgen_news.topics import Topic, group
+
+HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"
+SITE = Site(title="Example News", base_url="https://news.example.org/", embed_limit=3)
+STATIC_JS = Path(__file__).parent.parent / "feedgen_news" / "static" / "embed.js"
+
+
+def record(n: int, **changes: object) -> Record:
+    fields: dict[str, object] = {
+        "path": f"r{n:02}.md",
+        "url": f"https://example.org/story/{n}",
+        "title": f"Story {n}",
+        "published": datetime(2026, 11, 1, 8, 30, tzinfo=UTC) + timedelta(days=n),
+        "provider": Provider("Example Wire", "https://example.org"),
+        "topics": ("AI",),
+        "images": (Image("https://img.example.org/{n}.jpg", 640, 360),),
+    }
+    fields.update(changes)
+    return Record(**fields)  # type: ignore[arg-type]
+
+
+def ai_topic(records: list[Record], site: Site = SITE) -> Topic:
+    [_all, ai] = group(records, site)
+    assert ai.slug == "ai"
+    return ai
+
+
+def parse(page: bytes) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(page.decode("utf-8"))
+
+
+def test_embed_page_lists_the_latest_embed_limit_entries_newest_first() -> None:
+    page = parse(render_embed_page(ai_topic([record(n) for n in range(1, 6)]), SITE))
+
+    items = page.xpath("//ol/li")
+    assert [li.xpath(".//a")[0].text_content() for li in items] == ["Story 5", "Story 4", "Story 3"]
+    first = items[0]
+    link = first.xpath(".//a")[0]
+    assert link.get("href") == "https://example.org/story/5"
+    assert (link.get("target"), link.get("rel")) == ("_blank", "noopener")
+    time = first.xpath(".//time")[0]
+    assert (time.get("datetime"), time.text_content()) == ("2026-11-06T08:30:00Z", "6 Nov 2026")
+    assert first.xpath(".//*[@class='meta']")[0].text_content() == "6 Nov 2026 · Example Wire"
+    assert page.findtext(".//title") == "Example News — AI"
+    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/ai/"
+
+
+def test_embed_page_can_run_nothing_and_load_nothing() -> None:
+    page = parse(render_embed_page(ai_topic([record(1)]), SITE))
+
+    csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
+    assert (
+        csp == "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    )
+    assert page.xpath("//script|//img|//link|//iframe|//object|//embed|//form") == []
+    assert [e for e in page.iter() if e.get("src") is not None or e.get("style")] == []
+    assert page.xpath("//base")[0].get("target") == "_blank"
+    assert all(a.get("href", "").startswith("https://") for a in page.xpath("//a"))
+    style = page.findtext(".//style") or ""
+    assert "@media (prefers-color-scheme:dark)" in style
+    assert "url(" not in style and "@import" not in style  # no request from CSS either
+    assert page.xpath("//meta[@name='viewport']")[0].get("content") == (
+        "width=device-width,initial-scale=1"
+    )
+
+
+def test_hostile_text_stays_text() -> None:
+    hostile = record(1, title=HOSTILE, provider=Provider(HOSTILE), topics=(HOSTILE,))
+    [_all, topic] = group([hostile], SITE)
+
+    raw = render_embed_page(topic, SITE)
+    page = parse(raw)
+
+    assert page.xpath("//script|//img") == []
+    assert page.xpath("//ol//a")[0].text_content() == HOSTILE
+    assert page.xpath("//*[@class='meta']")[0].text_content() == f"2 Nov 2026 · {HOSTILE}"
+    assert page.findtext(".//title") == f"Example News — {HOSTILE}"
+    assert b"<img" not in raw and b"<script" not in raw
+
+
+def test_only_http_links_are_emitted() -> None:
+    bad = record(1, url="javascript:alert(1)", title="Bad link")
+    page = parse(render_embed_page(ai_topic([bad, record(2)]), SITE))
+
+    titles = [li.text_content() for li in page.xpath("//ol/li")]
+    assert titles[1].startswith("Bad link")
+    assert page.xpath("//ol/li")[1].xpath(".//a") == []
+    assert "javascript:" not in render_embed_page(ai_topic([bad]), SITE).decode()
+
+
+def test_embed_limit_zero_means_every_entry_and_empty_feed_says_so() -> None:
+    site = Site(base_url="https://news.example.org/", embed_limit=0)
+    page = parse(render_embed_page(ai_topic([record(n) for n in range(12)], site), site))
+    assert len(page.xpath("//ol/li")) == 12
+
+    [empty] = group([], SITE)
+    page = parse(render_embed_page(empty, SITE))
+    assert page.xpath("//p[@class='empty']")[0].text_content() == "No entries yet."
+    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/"
+
+
+def test_embed_page_bytes_are_deterministic() -> None:
+    records = [record(n) for n in range(4)]
+    first = render_embed_page(ai_topic(records), SITE)
+    assert render_embed_page(ai_topic(list(reversed(records))), SITE) == first
+
+
+def test_embed_script_is_the_packaged_static_file_and_never_uses_markup_sinks() -> None:
+    script = embed_script()
+
+    assert script == STATIC_JS.read_bytes()
+    text = script.decode("utf-8")
+    assert text.startswith("/* feedgen-news embed.js")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in text
+    assert "url.protocol === 'http:' || url.protocol === 'https:'" in text
+    assert len(script) < 4096  # small enough to read in one sitting
+
+
+def test_snippets_are_escaped_code_blocks_that_paste_as_working_embeds() -> None:
+    topic = ai_topic([record(1)])
+
+    block = lxml.html.fragment_fromstring(embed_snippets_html(topic, SITE), create_parent="div")
+    codes = [code.text_content() for code in block.xpath("//pre/code")]
+    assert codes == [iframe_snippet(topic, SITE), script_snippet(topic, SITE)]
+    assert block.xpath("//iframe|//script|//div[@data-feedgen-news]") == []  # shown, not live
+
+    iframe = lxml.html.fragment_fromstring(codes[0])
+    assert iframe.tag == "iframe"
+    assert iframe.get("src") == "https://news.example.org/topics/ai/embed.html"
+    assert iframe.get("sandbox") == "allow-popups allow-popups-to-escape-sandbox"
+    assert iframe.get("title") == "Example News — AI"
+
+    pasted = lxml.html.fragment_fromstring(codes[1], create_parent="body")
+    [div] = pasted.xpath(".//div")
+    assert div.get("data-feedgen-news") == "https://news.example.org/topics/ai/feed.json"
+    assert div.get("data-limit") == "5"
+    [script] = pasted.xpath(".//script")
+    assert script.get("src") == "https://news.example.org/embed.js"
+    assert script.get("async") is not None
+
+
+@pytest.mark.parametrize("name", [HOSTILE, '" onload="alert(1)'])
+def test_snippets_escape_a_hostile_topic_name(name: str) -> None:
+    [_all, topic] = group([record(1, topics=(name,))], SITE)
+
+    iframe = lxml.html.fragment_fromstring(iframe_snippet(topic, SITE))
+    assert iframe.get("title") == f"Example News — {name}"
+    assert iframe.get("onload") is None
+    block = lxml.html.fragment_fromstring(embed_snippets_html(topic, SITE), create_parent="div")
+    assert block.xpath("//img|//script|//iframe") == []
+    assert block.xpath("//pre/code")[0].text_content() == iframe_snippet(topic, SITE)
