@@ -14,8 +14,9 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from .config import Site
+from .feeds import JSON, RSS, feed_url, page_url
 from .model import Record
-from .topics import ALL_SLUG, Topic
+from .topics import Topic
 
 EMBED_JS = "embed.js"  # published as OUTPUT/embed.js
 EMBED_PAGE = "embed.html"  # published as OUTPUT/<topic.relpath>/embed.html
@@ -57,16 +58,12 @@ def embed_script() -> bytes:
 
 def json_feed_url(topic: Topic, site: Site) -> str:
     """The absolute URL of a feed's JSON Feed, which embed.js reads."""
-    return site.url(f"{topic.relpath}/feed.json")
+    return feed_url(topic, site, JSON)
 
 
 def embed_page_url(topic: Topic, site: Site) -> str:
     """The absolute URL of a feed's embed.html, which the iframe snippet shows."""
     return site.url(f"{topic.relpath}/{EMBED_PAGE}")
-
-
-def _page_url(topic: Topic, site: Site) -> str:
-    return site.base_url if topic.slug == ALL_SLUG else site.url(topic.relpath + "/")
 
 
 def _http_url(url: str | None) -> str | None:
@@ -105,8 +102,8 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
     topic and site give the same bytes.
     """
     shown = topic.records[: site.embed_limit] if site.embed_limit > 0 else topic.records
-    page = _text(_page_url(topic, site))
-    rss = _text(site.url(f"{topic.relpath}/rss.xml"))
+    page = _text(page_url(topic, site))
+    rss = _text(feed_url(topic, site, RSS))
     if shown:
         items = "".join(_entry(r) for r in shown)
         body = f"<ol>\n{items}</ol>\n"

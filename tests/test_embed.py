@@ -169,3 +169,18 @@ def test_snippets_escape_a_hostile_topic_name(name: str) -> None:
     block = lxml.html.fragment_fromstring(embed_snippets_html(topic, SITE), create_parent="div")
     assert block.xpath("//img|//script|//iframe") == []
     assert block.xpath("//pre/code")[0].text_content() == iframe_snippet(topic, SITE)
+
+
+def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
+    [_all, topic] = group([record(1, topics=("All",))], SITE)
+    assert (topic.slug, topic.relpath) == ("all", "topics/all")
+
+    page = parse(render_embed_page(topic, SITE))
+
+    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/all/"
+    assert page.xpath("//footer/a")[1].get("href") == (
+        "https://news.example.org/topics/all/rss.xml"
+    )
+    assert iframe_snippet(topic, SITE).startswith(
+        '<iframe src="https://news.example.org/topics/all/embed.html"'
+    )
