@@ -1,0 +1,291 @@
+"""Build: the library API that runs the whole job: scan, parse (in parallel, through the cache),
+group into topics, render, publish atomically, ping the hub.
+
+Data flows one way: files -> records (cache) -> topics -> output files -> atomic writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import __version__, publish
+from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, relabel
+from .config import Site
+from .errors import ConfigError, Problem
+from .feeds import FORMATS
+from .model import Record
+from .publish import Manifest, OutputFile, PublishReport
+from .records import iter_record_files, read_record
+from .topics import Topic, dedupe, group
+
+Progress = Callable[[int, int], None]
+DEFAULT_CACHE_DIR = ".feedgen-news"
+_CHUNK = 256  # files per task: big enough to amortise pickling, small enough to balance cores
+_POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    counts: Counts
+    problems: tuple[Problem, ...]  # errors and warnings, in path order
+    feeds: int  # feeds (topics incl. `all`) x formats in the output
+    published: PublishReport | None  # None when --strict refused to write
+    parsed: int  # files parsed this run (the rest came from the cache)
+    changed_feed_urls: tuple[str, ...] = ()
+    pings: tuple[str, ...] = field(default=())  # one line per failed hub ping
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    counts: Counts
+    problems: tuple[Problem, ...]
+
+
+def render_site(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
+    """Every output file for these topics: pure, no I/O, no clock."""
+    outputs: list[OutputFile] = []
+    for topic in topics:
+        outputs.extend(_render_topic(topic, site))
+    outputs.extend(_render_site_files(topics, site))
+    return outputs
+
+
+def build_records(records: Sequence[Record], site: Site) -> list[OutputFile]:
+    """The pure pipeline without files or cache: filter, de-duplicate, group, render."""
+    visible = [r for r in records if r.is_published or site.include_unpublished]
+    kept, _ = dedupe(visible)
+    return render_site(group(kept, site), site)
+
+
+def build(
+    input_dir: Path,
+    output_dir: Path,
+    site: Site,
+    *,
+    cache_dir: Path | None = None,
+    strict: bool = False,
+    lock_timeout: float = 60.0,
+    jobs: int | None = None,
+    ping: bool = True,
+    progress: Progress | None = None,
+    label: str | None = None,
+) -> BuildReport:
+    """Build every feed of ``input_dir`` into ``output_dir``.
+
+    Bad records are reported as problems and left out; with ``strict`` any rejected record means
+    nothing is written. ``label`` is how messages name the input folder (default: as given).
+    Raises ConfigError for unusable folders and LockError when another build holds the output.
+    """
+    cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
+    _check_folders(input_dir, output_dir, cache_dir)
+    with publish.output_lock(output_dir, lock_timeout):
+        cache = RecordCache(cache_dir / CACHE_NAME, _parse_fingerprint(site))
+        try:
+            stats, parsed = _sync(cache, input_dir, site, jobs, progress)
+            losers, duplicate_warnings = cache.duplicates(site)
+            counts = cache.counts(site, losers)
+            problems = relabel(
+                sorted([*cache.problems(), *duplicate_warnings], key=lambda p: p.path),
+                str(input_dir) if label is None else label,
+            )
+            if strict and counts.rejected:
+                return BuildReport(counts, tuple(problems), 0, None, parsed)
+            manifest = publish.read_manifest(output_dir)
+            inputs = _inputs_digest(site, stats)
+            if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
+                unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
+                feeds = sum(1 for p in manifest.files if _is_feed(p))
+                return BuildReport(counts, tuple(problems), feeds, unchanged, parsed)
+            topics = cache.topics(site, losers)
+        finally:
+            cache.close()
+        outputs, kept, state = _plan(topics, site, manifest)
+        state["inputs"] = inputs
+        report = publish.write(output_dir, outputs, kept=kept, state=state)
+    changed = tuple(site.url(p) for p in report.written if _is_feed(p))
+    pings: tuple[str, ...] = ()
+    if ping and site.hub and changed:
+        from .websub import ping as send_pings
+
+        results = send_pings(site.hub, changed)
+        pings = tuple(f"{r.feed_url}: {r.detail}" for r in results if not r.ok)
+    feeds = len(topics) * len(FORMATS)
+    return BuildReport(counts, tuple(problems), feeds, report, parsed, changed, pings)
+
+
+def check(
+    input_dir: Path, site: Site, *, jobs: int | None = None, label: str | None = None
+) -> CheckReport:
+    """Validate every record and report every problem; writes nothing, uses no cache."""
+    _check_input(input_dir)
+    records: list[Record] = []
+    problems: list[Problem] = []
+    files = rejected = 0
+    for parsed in _parse_all(input_dir, _scan(input_dir), site, jobs, None):
+        files += 1
+        problems.extend(parsed.problems)
+        if parsed.record is None:
+            rejected += 1
+        else:
+            records.append(parsed.record)
+    visible = [r for r in records if r.is_published or site.include_unpublished]
+    kept, duplicate_warnings = dedupe(visible)
+    held_back = len(records) - len(visible)
+    counts = Counts(files, len(kept), held_back, rejected, len(visible) - len(kept))
+    problems = sorted([*problems, *duplicate_warnings], key=lambda p: p.path)
+    return CheckReport(counts, tuple(relabel(problems, str(input_dir) if label is None else label)))
+
+
+# -- scanning and parsing ---------------------------------------------------------------------
+
+Stat = tuple[str, int, int]  # relpath, size, mtime_ns
+
+
+def _scan(input_dir: Path) -> list[Stat]:
+    out: list[Stat] = []
+    for path in iter_record_files(input_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            st = None  # vanished or unreadable: read_record reports it
+        relpath = path.relative_to(input_dir).as_posix()
+        out.append((relpath, st.st_size, st.st_mtime_ns) if st else (relpath, -1, -1))
+    return out
+
+
+def _sync(
+    cache: RecordCache, input_dir: Path, site: Site, jobs: int | None, progress: Progress | None
+) -> tuple[list[Stat], int]:
+    """Bring the cache up to date with the input folder; returns the scan and files parsed."""
+    stats = _scan(input_dir)
+    known = cache.stats()
+    changed = [s for s in stats if known.get(s[0]) != (s[1], s[2]) or s[1] < 0]
+    current = {s[0] for s in stats}
+    removed = [relpath for relpath in known if relpath not in current]
+    if removed:
+        cache.store((), removed)
+    batch: list[ParsedFile] = []
+    for parsed in _parse_all(input_dir, changed, site, jobs, progress):
+        batch.append(parsed)
+        if len(batch) >= _CHUNK:
+            cache.store(batch)
+            batch.clear()
+    cache.store(batch)
+    return stats, len(changed)
+
+
+def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
+    out: list[ParsedFile] = []
+    for relpath, size, mtime_ns in items:
+        record, problems = read_record(Path(input_dir, relpath), relpath, site)
+        out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
+    return out
+
+
+def _parse_all(
+    input_dir: Path, items: list[Stat], site: Site, jobs: int | None, progress: Progress | None
+) -> Iterator[ParsedFile]:
+    """Parse files, on every core when there are many (processes: YAML parsing holds the GIL)."""
+    total = len(items)
+    chunks = [items[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    done = 0
+    if workers <= 1 or total < _POOL_MIN:
+        for chunk in chunks:
+            yield from _parse_chunk(str(input_dir), chunk, site)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        return
+    # fork: workers start in milliseconds and inherit the imported modules.
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        for result in pool.map(partial(_parse_chunk, str(input_dir), site=site), chunks):
+            yield from result
+            done += len(result)
+            if progress:
+                progress(done, total)
+
+
+# -- planning output files -------------------------------------------------------------------
+
+
+def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
+    files = [OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS]
+    return files
+
+
+def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
+    return []
+
+
+def _topic_files(topic: Topic) -> list[str]:
+    return [f"{topic.relpath}/{f.filename}" for f in FORMATS]
+
+
+def _plan(
+    topics: Sequence[Topic], site: Site, manifest: Manifest
+) -> tuple[list[OutputFile], list[str], dict[str, str]]:
+    """Render only topics whose digest changed since the last build; keep the others' files."""
+    outputs: list[OutputFile] = []
+    kept: list[str] = []
+    state: dict[str, str] = {}
+    site_key = f"{__version__}\n{site!r}\n"
+    for topic in topics:
+        digest = hashlib.sha256((site_key + repr(topic)).encode()).hexdigest()
+        state[f"topic:{topic.relpath}"] = digest
+        files = _topic_files(topic)
+        if manifest.state.get(f"topic:{topic.relpath}") == digest and all(
+            f in manifest.files for f in files
+        ):
+            kept.extend(files)
+        else:
+            outputs.extend(_render_topic(topic, site))
+    outputs.extend(_render_site_files(topics, site))
+    return outputs, kept, state
+
+
+def _is_feed(relpath: str) -> bool:
+    return any(relpath.endswith("/" + f.filename) for f in FORMATS)
+
+
+def _all_present(root: Path, manifest: Manifest) -> bool:
+    return bool(manifest.files) and all((root / p).is_file() for p in manifest.files)
+
+
+def _parse_fingerprint(site: Site) -> str:
+    """What changes how a file parses: a different value empties the cache."""
+    return f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
+
+
+def _inputs_digest(site: Site, stats: list[Stat]) -> str:
+    h = hashlib.sha256(f"{__version__}\n{site!r}\n".encode())
+    for relpath, size, mtime_ns in stats:
+        h.update(f"{relpath}\0{size}\0{mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _check_input(input_dir: Path) -> None:
+    if not input_dir.is_dir():
+        raise ConfigError(f"{input_dir}: input folder not found")
+
+
+def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
+    _check_input(input_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ConfigError(f"{output_dir}: output path exists and is not a folder")
+    out = output_dir.resolve()
+    if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
+        raise ConfigError(f"{output_dir}: the output folder must not contain the input folder")
+    if cache_dir.resolve().is_relative_to(out):
+        raise ConfigError(f"{cache_dir}: the cache must live outside the output folder")

@@ -1,0 +1,263 @@
+"""Record cache: validated records in SQLite, keyed by path, size and mtime, kept outside the
+output folder, so a rebuild parses only the files that changed and reads back only each feed's
+newest entries.
+
+The cache never changes what is published: a corrupt, missing or out-of-date cache is rebuilt
+silently, and a build from the cache gives the same bytes as a build from nothing.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import Site
+from .errors import ConfigError, Problem
+from .model import Record
+from .topics import ALL_SLUG, Topic, dedupe, slugify, topic_key
+
+CACHE_NAME = "records.sqlite3"
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    relpath TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    rejected INTEGER NOT NULL, problems BLOB
+);
+CREATE TABLE entries (
+    relpath TEXT PRIMARY KEY, url TEXT NOT NULL, published INTEGER NOT NULL,
+    is_published INTEGER NOT NULL, record BLOB NOT NULL
+);
+CREATE INDEX entries_url ON entries (url);
+CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
+CREATE TABLE entry_topics (
+    topic_key TEXT NOT NULL, published INTEGER NOT NULL, url TEXT NOT NULL,
+    relpath TEXT NOT NULL, name TEXT NOT NULL, is_published INTEGER NOT NULL,
+    PRIMARY KEY (topic_key, published, url, relpath)
+) WITHOUT ROWID;
+CREATE INDEX entry_topics_relpath ON entry_topics (relpath);
+"""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One input file's outcome, ready to store: the record (if accepted) and its problems.
+
+    Problems name the file by ``relpath``; callers relabel them for display.
+    """
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    record: Record | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    files: int
+    published: int  # records that will appear in feeds (visible, after de-duplication)
+    held_back: int  # published: false, not included
+    rejected: int
+    duplicates: int
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class RecordCache:
+    """A SQLite file of ParsedFiles. ``fingerprint`` names everything that changes how a file
+    parses (package version, parse settings): a different one starts the cache afresh."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open(fingerprint)
+        except sqlite3.OperationalError as exc:
+            raise ConfigError(f"{path}: cannot use the record cache: {exc}") from None
+        except sqlite3.DatabaseError:
+            # Corrupt or foreign file: a cache is disposable, so start again.
+            for leftover in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                leftover.unlink(missing_ok=True)
+            self._db = self._open(fingerprint)
+
+    def _open(self, fingerprint: str) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            row = None
+            has_meta = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            if has_meta:
+                row = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            if row is None or row[0] != fingerprint:
+                tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+                drops = "".join(f'DROP TABLE IF EXISTS "{name}";' for (name,) in tables)
+                db.executescript(f"BEGIN IMMEDIATE;{drops}{_SCHEMA}COMMIT;")
+                db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+            db.execute("SELECT COUNT(*) FROM files").fetchone()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """relpath -> (size, mtime_ns) of every file the cache knows."""
+        return {
+            r: (s, m) for r, s, m in self._db.execute("SELECT relpath, size, mtime_ns FROM files")
+        }
+
+    def store(self, parsed: Iterable[ParsedFile], removed: Iterable[str] = ()) -> None:
+        """Replace the rows of these files and forget the removed ones, in one transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for relpath in removed:
+                self._forget(relpath)
+            for p in parsed:
+                self._forget(p.relpath)
+                rejected = p.record is None
+                problems = pickle.dumps(p.problems, protocol=5) if p.problems else None
+                db.execute(
+                    "INSERT INTO files VALUES (?,?,?,?,?)",
+                    (p.relpath, p.size, p.mtime_ns, rejected, problems),
+                )
+                if p.record is None:
+                    continue
+                r = p.record
+                when = _micros(r.published)
+                db.execute(
+                    "INSERT INTO entries VALUES (?,?,?,?,?)",
+                    (p.relpath, r.url, when, r.is_published, pickle.dumps(r, protocol=5)),
+                )
+                seen: set[str] = set()
+                for name in r.topics:
+                    key = topic_key(name)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    db.execute(
+                        "INSERT INTO entry_topics VALUES (?,?,?,?,?,?)",
+                        (key, when, r.url, p.relpath, name.strip(), r.is_published),
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _forget(self, relpath: str) -> None:
+        for table in ("files", "entries", "entry_topics"):
+            self._db.execute(f"DELETE FROM {table} WHERE relpath=?", (relpath,))
+
+    def problems(self) -> list[Problem]:
+        """Every stored problem, in path order."""
+        out: list[Problem] = []
+        for (blob,) in self._db.execute(
+            "SELECT problems FROM files WHERE problems IS NOT NULL ORDER BY relpath"
+        ):
+            out.extend(pickle.loads(blob))
+        return out
+
+    def _visible(self, site: Site, table: str = "") -> str:
+        return "1" if site.include_unpublished else f"{table}is_published"
+
+    def duplicates(self, site: Site) -> tuple[set[str], list[Problem]]:
+        """Paths of visible records that lose to another file with the same sourceUrl, and a
+        warning for each (same rule as ``topics.dedupe``)."""
+        visible = self._visible(site)
+        urls = [
+            u
+            for (u,) in self._db.execute(
+                f"SELECT url FROM entries WHERE {visible} GROUP BY url HAVING COUNT(*) > 1"
+            )
+        ]
+        losers: set[str] = set()
+        warnings: list[Problem] = []
+        for url in urls:
+            records = [
+                pickle.loads(b)
+                for (b,) in self._db.execute(
+                    f"SELECT record FROM entries WHERE url=? AND {visible}",
+                    (url,),
+                )
+            ]
+            kept, problems = dedupe(records)
+            kept_paths = {r.path for r in kept}
+            losers.update(r.path for r in records if r.path not in kept_paths)
+            warnings.extend(problems)
+        warnings.sort(key=lambda p: p.path)
+        return losers, warnings
+
+    def counts(self, site: Site, losers: set[str]) -> Counts:
+        db = self._db
+        files, rejected = db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(rejected), 0) FROM files"
+        ).fetchone()
+        drafts = db.execute("SELECT COUNT(*) FROM entries WHERE NOT is_published").fetchone()[0]
+        accepted = files - rejected
+        held_back = 0 if site.include_unpublished else drafts
+        return Counts(files, accepted - held_back - len(losers), held_back, rejected, len(losers))
+
+    def topics(self, site: Site, losers: set[str]) -> list[Topic]:
+        """The `all` feed, then every topic with a visible record, ordered by slug: the same
+        Topics ``topics.group`` makes from the same records, reading only each feed's newest."""
+        db = self._db
+        visible = self._visible(site)
+        limit = site.limit if site.limit > 0 else -1
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS losers (relpath TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM losers")
+        db.executemany("INSERT INTO losers VALUES (?)", ((p,) for p in losers))
+        not_loser = "relpath NOT IN (SELECT relpath FROM temp.losers)"
+
+        total_all = db.execute(
+            f"SELECT COUNT(*) FROM entries WHERE {visible} AND {not_loser}"
+        ).fetchone()[0]
+        newest = self._records(
+            f"SELECT record FROM entries WHERE {visible} AND {not_loser} "
+            "ORDER BY published DESC, url LIMIT ?",
+            (limit,),
+        )
+        result = [Topic(ALL_SLUG, site.title, site.title, ALL_SLUG, newest, total_all)]
+
+        # The first spelling in path order names a topic: SQLite's MIN() picks that row's name.
+        rows = db.execute(
+            f"SELECT topic_key, name, MIN(relpath), COUNT(*) FROM entry_topics "
+            f"WHERE {visible} AND {not_loser} GROUP BY topic_key"
+        ).fetchall()
+        named = sorted(((slugify(name), key, name, total) for key, name, _, total in rows))
+        for slug, key, name, total in named:
+            records = self._records(
+                f"SELECT e.record FROM entry_topics t JOIN entries e ON e.relpath = t.relpath "
+                f"WHERE t.topic_key = ? AND {self._visible(site, 't.')} AND t.{not_loser} "
+                "ORDER BY t.published DESC, t.url LIMIT ?",
+                (key, limit),
+            )
+            result.append(
+                Topic(slug, name, f"{site.title} — {name}", f"topics/{slug}", records, total)
+            )
+        return result
+
+    def _records(self, sql: str, params: Sequence[object]) -> tuple[Record, ...]:
+        return tuple(pickle.loads(b) for (b,) in self._db.execute(sql, params))
+
+
+def relabel(problems: Iterable[Problem], prefix: str) -> list[Problem]:
+    """Problems name files by relpath in the cache; show them as the user spelled the input."""
+    prefix = prefix.rstrip("/")
+    return [replace(p, path=f"{prefix}/{p.path}" if prefix else p.path) for p in problems]

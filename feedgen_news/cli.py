@@ -1,0 +1,230 @@
+"""Command line: a thin click layer: options -> one library call -> report and exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
+from .cache import Counts
+from .config import DEFAULT_CONFIG_NAME, Site, load_site
+from .errors import FeedgenNewsError, LockError, Problem
+
+EXIT_OK = 0
+EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
+EXIT_USAGE = 2  # usage or config error; nothing written
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another build holds the output folder; try again later
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in feedgen-news; the previous feeds are left intact
+
+
+def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"Settings file (default: ./{DEFAULT_CONFIG_NAME} if present).",
+    )(f)
+
+
+def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None]:
+    if config_path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        config_path = Path(DEFAULT_CONFIG_NAME)
+    return load_site(config_path, **overrides), config_path
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"feedgen-news: error: {message}", err=True)
+    sys.exit(status)
+
+
+def _print_problems(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _describe(counts: Counts) -> str:
+    text = f"{counts.files} records read: {counts.published} published"
+    if counts.held_back:
+        text += (
+            f", {counts.held_back} held back (published: false; use --unpublished to include them)"
+        )
+    if counts.duplicates:
+        text += f", {counts.duplicates} duplicate sourceUrl"
+    text += f", {counts.rejected} rejected"
+    return text
+
+
+class _Group(click.Group):
+    """Turns an unexpected exception (a bug, or an OS error such as a full disk) into one line:
+    cron mails it, and the writes being atomic means the previous feeds are still intact."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except OSError as exc:
+            _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
+        except Exception as exc:
+            if os.environ.get("FEEDGEN_NEWS_DEBUG"):
+                raise
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc} (previous feeds left intact; "
+                "set FEEDGEN_NEWS_DEBUG=1 for a traceback and please report it)",
+                EXIT_INTERNAL,
+            )
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedgen-news")
+def main() -> None:
+    """Publish per-topic RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from front-matter records."""
+
+
+@main.command("build")
+@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    default="output",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to publish into.",
+)
+@_config_option
+@click.option("--base-url", help="Absolute URL the output folder is served at.")
+@click.option("--limit", type=click.IntRange(min=0), help="Entries per feed (0 = all; default 50).")
+@click.option(
+    "--unpublished", is_flag=True, default=None, help="Include records with published: false."
+)
+@click.option("--strict", is_flag=True, help="Any rejected record: write nothing, exit 1.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing unless something failed or changed."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help=f"Record cache folder (default: {DEFAULT_CACHE_DIR}/ beside the config).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another build writing the same output folder.",
+)
+@click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds.")
+def build_command(
+    input_dir: Path,
+    output_dir: Path,
+    config_path: Path | None,
+    base_url: str | None,
+    limit: int | None,
+    unpublished: bool | None,
+    strict: bool,
+    quiet: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    lock_timeout: float,
+    no_ping: bool,
+) -> None:
+    """Build every feed from the records in INPUT_DIR (default: seeds)."""
+    try:
+        site, config_path = _load(
+            config_path, base_url=base_url, limit=limit, include_unpublished=unpublished
+        )
+        if cache_dir is None:
+            cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
+        progress = None if quiet or not sys.stderr.isatty() else _ProgressBar()
+        try:
+            report = build(
+                input_dir,
+                output_dir,
+                site,
+                cache_dir=cache_dir,
+                strict=strict,
+                lock_timeout=lock_timeout,
+                jobs=jobs,
+                ping=not no_ping,
+                progress=progress,
+            )
+        finally:
+            if progress:
+                progress.close()
+    except LockError as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except FeedgenNewsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    _report_build(report, output_dir, site, quiet)
+
+
+def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool) -> None:
+    failed = bool(report.errors) or bool(report.pings)
+    published = report.published
+    changed = bool(published and (published.written or published.removed))
+    if quiet and not (failed or changed):
+        sys.exit(EXIT_OK)
+    _print_problems(report.problems)
+    for line in report.pings:
+        click.echo(f"feedgen-news: hub ping failed: {line}", err=True)
+    summary = _describe(report.counts)
+    if published is None:
+        click.echo(
+            f"feedgen-news: {summary}. --strict: nothing written; fix the records above "
+            "or drop --strict to publish the good ones.",
+            err=True,
+        )
+        sys.exit(EXIT_REJECTED)
+    click.echo(
+        f"feedgen-news: {summary}. {report.feeds} feeds in {output_dir}/: "
+        f"{len(published.written)} files written, {len(published.unchanged)} unchanged, "
+        f"{len(published.removed)} removed.",
+        err=True,
+    )
+    sys.exit(EXIT_REJECTED if report.errors else EXIT_OK)
+
+
+class _ProgressBar:
+    """A progress bar on stderr for long builds, shown only on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="parsing", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+@main.command("check")
+@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False))
+@_config_option
+@click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
+def check_command(
+    input_dir: Path, config_path: Path | None, unpublished: bool | None, jobs: int | None
+) -> None:
+    """Validate every record in INPUT_DIR and print every problem; writes nothing."""
+    try:
+        site, _ = _load(config_path, include_unpublished=unpublished)
+        report = check(input_dir, site, jobs=jobs)
+    except FeedgenNewsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    _print_problems(report.problems)
+    click.echo(f"feedgen-news: {_describe(report.counts)}.", err=True)
+    sys.exit(EXIT_REJECTED if report.counts.rejected else EXIT_OK)

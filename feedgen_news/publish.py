@@ -1,0 +1,233 @@
+"""Publish: the only code that writes to the output folder: safe paths, atomic replace, no rewrite
+of unchanged bytes, crash-safe removal of files an earlier build wrote and this one no longer makes.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError, LockError
+
+MANIFEST_NAME = ".feedgen-news-manifest.json"
+LOCK_NAME = ".feedgen-news.lock"
+_TMP_SUFFIX = ".feedgen-news-tmp"
+_SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    relpath: str  # POSIX path relative to the output folder
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last build left in the output folder: file -> sha256, plus opaque build state."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    state: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReport:
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def safe_path(root: Path, relpath: str) -> Path:
+    """``root/relpath``, refusing anything that could land outside ``root``.
+
+    Every part must be a plain name (no ``..``, no leading dot, no separators, no NUL), and the
+    resolved parent must still be inside the resolved root (a symlinked folder pointing out fails).
+    """
+    parts = relpath.split("/")
+    if not relpath or any(not _SAFE_PART.fullmatch(p) for p in parts):
+        raise ValueError(f"unsafe output path {relpath!r}")
+    path = root.joinpath(*parts)
+    real_root = root.resolve()
+    if not path.parent.resolve().is_relative_to(real_root):
+        raise ValueError(f"output path {relpath!r} leaves the output folder")
+    return path
+
+
+@contextmanager
+def output_lock(root: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder, so overlapping cron runs never interleave.
+
+    Waits up to ``timeout`` seconds for another build to finish, then raises LockError.
+    The lock is an flock: the kernel releases it when a build dies, so it never goes stale.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"{root}: another build is writing this output folder; "
+                        f"gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def read_manifest(root: Path) -> Manifest:
+    """The manifest of the last build; an empty one if missing or unreadable (a first build)."""
+    try:
+        raw = json.loads((root / MANIFEST_NAME).read_bytes())
+        files = {str(k): str(v) for k, v in raw["files"].items()}
+        state = {str(k): str(v) for k, v in raw.get("state", {}).items()}
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return Manifest()
+    return Manifest(files, state)
+
+
+def write(
+    root: Path,
+    outputs: Sequence[OutputFile],
+    *,
+    kept: Iterable[str] = (),
+    state: Mapping[str, str] | None = None,
+) -> PublishReport:
+    """Make ``root`` hold exactly ``outputs`` plus ``kept`` (last build's files, not re-rendered).
+
+    Order makes a kill at any point safe: the manifest is first widened to old + new files, so a
+    later build still knows every file it may have to remove; each file is written to a temporary
+    file beside it, fsynced and renamed over the old one; stale files are removed last, then the
+    manifest is narrowed to what now exists. Files this tool never wrote are never touched.
+    """
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{root}: output path exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    old = read_manifest(root)
+    new_files: dict[str, str] = {}
+    for relpath in kept:
+        if relpath in old.files:
+            new_files[relpath] = old.files[relpath]
+    for out in outputs:
+        new_files[out.relpath] = sha256(out.data)
+    new_state = dict(state or {})
+
+    _write_manifest(root, Manifest({**old.files, **new_files}, old.state))
+    _sweep_temporaries(root, {p.rpartition("/")[0] for p in (*old.files, *new_files)})
+
+    written: list[str] = []
+    unchanged: list[str] = []
+    touched_dirs: set[Path] = set()
+    for out in sorted(outputs, key=lambda o: o.relpath):
+        path = safe_path(root, out.relpath)
+        if _same_bytes(path, out.data):
+            unchanged.append(out.relpath)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, out.data)
+        touched_dirs.add(path.parent)
+        written.append(out.relpath)
+    for d in touched_dirs:
+        _fsync_dir(d)
+
+    removed: list[str] = []
+    for relpath in sorted(set(old.files) - set(new_files)):
+        try:
+            path = safe_path(root, relpath)
+        except ValueError:
+            continue  # a tampered manifest never makes us delete outside the folder
+        try:
+            path.unlink()
+            removed.append(relpath)
+        except FileNotFoundError:
+            pass
+        _remove_empty_parents(path.parent, root)
+
+    _write_manifest(root, Manifest(new_files, new_state))
+    return PublishReport(tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
+    # 0o666 & ~umask, like any other file a tool writes (mkstemp's 0o600 would hide it from httpd).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_manifest(root: Path, manifest: Manifest) -> None:
+    body = {
+        "files": dict(sorted(manifest.files.items())),
+        "state": dict(sorted(manifest.state.items())),
+    }
+    data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
+    path = root / MANIFEST_NAME
+    if not _same_bytes(path, data):
+        _atomic_write(path, data)
+        _fsync_dir(root)
+
+
+def _sweep_temporaries(root: Path, folders: Iterable[str]) -> None:
+    """Remove temporary files a killed build left behind in folders this tool manages."""
+    for folder in {"", *folders}:
+        d = root / folder if folder else root
+        try:
+            leftovers = [e for e in os.scandir(d) if e.name.endswith(_TMP_SUFFIX)]
+        except OSError:
+            continue
+        for entry in leftovers:
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """Remove folders this tool emptied (a vanished topic's folder), never the root."""
+    real_root = root.resolve()
+    while folder.resolve() != real_root and folder.resolve().is_relative_to(real_root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty: someone else's files live here too
+        folder = folder.parent
