@@ -15,7 +15,7 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import __version__, publish
+from . import __version__, embed, publish
 from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, relabel
 from .config import Site
 from .errors import ConfigError, Problem
@@ -221,16 +221,20 @@ def _parse_all(
 
 
 def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
+    """A topic's feeds and its embeddable list."""
     files = [OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS]
-    return files
-
-
-def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
-    return []
+    page = embed.render_embed_page(topic, site)
+    return [*files, OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", page)]
 
 
 def _topic_files(topic: Topic) -> list[str]:
-    return [f"{topic.relpath}/{f.filename}" for f in FORMATS]
+    names = [f.filename for f in FORMATS] + [embed.EMBED_PAGE]
+    return [f"{topic.relpath}/{name}" for name in names]
+
+
+def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
+    """Files about the whole site: cheap, so rendered on every build that changed anything."""
+    return [OutputFile(embed.EMBED_JS, embed.embed_script())]
 
 
 def _plan(
