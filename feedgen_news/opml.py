@@ -1,0 +1,58 @@
+"""OPML 2.0 subscription list of every feed, so a reader imports all topics at once.
+
+One outline per feed (its RSS 2.0 file: the format every reader takes). Deterministic: the
+document's dates are the newest entry's date, never the build time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import format_datetime
+from html import escape
+
+from .config import Site
+from .feeds import RSS, feed_url, page_url
+from .feeds._html import clean
+from .topics import Topic
+
+OPML_DOCS = "http://opml.org/spec2.opml"
+
+
+def render_opml(topics: Sequence[Topic], site: Site) -> bytes:
+    """``OUTPUT/feeds.opml``: an outline ``type="rss"`` with text, title, xmlUrl and htmlUrl for
+    every feed, in the order given (``topics.group()`` puts ``all`` first)."""
+    dates = [t.records[0].published for t in topics if t.records]
+    head = [f"<title>{_x(site.title)}</title>"]
+    if dates:
+        # RFC 822 dates, as OPML 2.0 asks; the newest entry's date keeps the bytes stable.
+        when = format_datetime(max(dates), usegmt=True)
+        head += [f"<dateCreated>{when}</dateCreated>", f"<dateModified>{when}</dateModified>"]
+    if site.author_name:
+        head.append(f"<ownerName>{_x(site.author_name)}</ownerName>")
+    if site.author_email:
+        head.append(f"<ownerEmail>{_x(site.author_email)}</ownerEmail>")
+    head.append(f"<docs>{OPML_DOCS}</docs>")
+    outlines = "".join(
+        f'    <outline type="rss" version="RSS2" text="{_x(t.title)}" title="{_x(t.title)}" '
+        f'xmlUrl="{_x(feed_url(t, site, RSS))}" htmlUrl="{_x(page_url(t, site))}" '
+        f'language="{_x(site.language)}"/>\n'
+        for t in topics
+    )
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<opml version="2.0">\n'
+        "  <head>\n" + "".join(f"    {line}\n" for line in head) + "  </head>\n"
+        "  <body>\n" + outlines + "  </body>\n"
+        "</opml>\n"
+    )
+    return document.encode("utf-8")
+
+
+def _x(value: str) -> str:
+    """Text safe in XML content and double-quoted attributes (tabs and newlines kept as data)."""
+    return (
+        escape(clean(value), quote=True)
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+    )

@@ -1,0 +1,309 @@
+"""HTML pages for people: the index of every feed, and one readable page per topic feed.
+
+Browsers are dropping XSLT, so these plain pages (not a feed stylesheet) are what a person sees
+when they follow a feed link. They carry autodiscovery ``<link rel="alternate">`` tags, inline
+CSS only and no script at all; their Content-Security-Policy forbids scripts, so even a mistake
+in escaping could not run one. Every piece of record text is escaped; only absolute http(s) URLs
+from records are written. Output is deterministic: no clock, no locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+
+from .config import Site
+from .embed import embed_snippets_html
+from .feeds import FORMATS, FeedFormat, feed_url, page_url
+from .feeds._html import clean, is_http_url, summary_text
+from .model import Image, Record
+from .topics import ALL_SLUG, Topic, slugify
+
+OPML_NAME = "feeds.opml"  # published as OUTPUT/feeds.opml (see opml.py)
+OPML_TYPE = "text/x-opml"
+LABELS = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
+
+# English month names from a fixed table: strftime("%b") follows the process locale, which
+# feedgen changes while it formats RSS dates.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Scripts, frames, fonts, fetches and forms are all refused; only the inline style block and
+# images (the records' thumbnails live on other hosts) may load.
+_CSP = (
+    "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+_CSS = """\
+:root{color-scheme:light dark;--fg:#1b1b1b;--muted:#595959;--bg:#fdfdfd;--card:#fff;\
+--link:#0b57d0;--visited:#6a3cb5;--rule:#dedede;--code:#f2f2f2}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--muted:#ababab;--bg:#121212;\
+--card:#1c1c1c;--link:#8ab4f8;--visited:#c5a3ff;--rule:#383838;--code:#262626}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;\
+color:var(--fg);background:var(--bg);overflow-wrap:anywhere}
+.wrap{max-width:52rem;margin:0 auto;padding:0 1rem}
+.skip{position:absolute;left:-999rem}
+.skip:focus{left:1rem;top:1rem;padding:.5rem;background:var(--card)}
+a{color:var(--link)}
+a:visited{color:var(--visited)}
+a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
+body>header{padding:1.5rem 0 1rem;border-bottom:1px solid var(--rule)}
+body>header nav{font-size:.9rem}
+h1{margin:.25rem 0;font-size:1.8rem;line-height:1.2}
+h2{margin:2rem 0 .75rem;font-size:1.35rem}
+h3{margin:0 0 .25rem;font-size:1.1rem;line-height:1.3}
+h4{margin:.75rem 0 .25rem;font-size:.95rem}
+p{margin:.4rem 0}
+.meta,.note{color:var(--muted);font-size:.9rem}
+.feeds,.entries,.related,.formats{list-style:none;margin:0;padding:0}
+.feeds>li,.entries>li{background:var(--card);border:1px solid var(--rule);border-radius:.5rem;\
+padding:.9rem 1rem;margin:0 0 .75rem;display:flow-root}
+.subscribe a,.formats a{display:inline-block;padding:.1rem .1rem}
+.formats li{margin:.35rem 0}
+.thumb{display:block;max-width:100%;height:auto;margin:.5rem 0;border-radius:.35rem}
+@media (min-width:40rem){.thumb{float:right;width:12rem;margin:0 0 .5rem 1rem}}
+.related li{margin:.2rem 0;padding-left:1rem;text-indent:-1rem}
+.related li::before{content:"→ "}
+code,pre{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;\
+background:var(--code);border-radius:.25rem}
+code{padding:.05rem .25rem}
+pre{padding:.6rem .75rem;overflow-x:auto;white-space:pre-wrap}
+body>footer{margin:2.5rem 0 1.5rem;padding-top:1rem;border-top:1px solid var(--rule);\
+font-size:.85rem;color:var(--muted)}
+"""
+
+
+def render_index(topics: Sequence[Topic], site: Site) -> bytes:
+    """``OUTPUT/index.html``: every feed with its entry count, newest date and subscribe links,
+    then the latest entries of the ``all`` feed (this page is its home page).
+
+    ``topics[0]`` is the ``all`` feed, as ``topics.group()`` returns it.
+    """
+    everything = topics[0] if topics else None
+    rows = "".join(_feed_row(t, site) for t in topics)
+    opml = _attr(site.url(OPML_NAME))
+    main = (
+        '<section aria-labelledby="feeds">\n'
+        '<h2 id="feeds">Feeds</h2>\n'
+        "<p>Subscribe to any feed below in your feed reader, or import them all at once: "
+        f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
+        f'<ul class="feeds">\n{rows}</ul>\n'
+        "</section>\n"
+    )
+    if everything is not None:
+        main += _latest(everything, site, heading="Latest entries")
+        main += _embed_section(everything, site)
+    header = f"<h1>{_text(site.title)}</h1>\n"
+    if site.description:
+        header += f"<p>{_text(site.description)}</p>\n"
+    return _document(
+        site,
+        title=site.title,
+        description=site.description,
+        alternates=everything,
+        header=header,
+        main=main,
+    )
+
+
+def render_topic_page(topic: Topic, site: Site) -> bytes:
+    """``OUTPUT/topics/<slug>/index.html``: the topic feed's latest entries, readable, with
+    autodiscovery for its three feeds and its subscribe links."""
+    home = f'<a href="{_attr(site.base_url)}">{_text(site.title)}</a>'
+    crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; '
+    crumbs += f'<span aria-current="page">{_text(topic.name)}</span></nav>\n'
+    header = f'{crumbs}<h1>{_text(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
+    links = "".join(
+        f'<li><a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}">'
+        f"{LABELS.get(fmt.filename, fmt.filename)}</a> "
+        f"<code>{_text(feed_url(topic, site, fmt))}</code></li>\n"
+        for fmt in FORMATS
+    )
+    opml = _attr(site.url(OPML_NAME))
+    main = (
+        '<section aria-labelledby="subscribe">\n'
+        '<h2 id="subscribe">Subscribe</h2>\n'
+        "<p>Add one of these feed addresses to your feed reader:</p>\n"
+        f'<ul class="formats">\n{links}</ul>\n'
+        f'<p class="note">Or follow every topic of {_text(site.title)} at once: import '
+        f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
+        "</section>\n"
+    )
+    main += _latest(topic, site, heading="Latest entries")
+    main += _embed_section(topic, site)
+    return _document(
+        site,
+        title=topic.title,
+        description=f"{topic.name}: the latest entries of {site.title}",
+        alternates=topic,
+        header=header,
+        main=main,
+    )
+
+
+def _document(
+    site: Site, *, title: str, description: str, alternates: Topic | None, header: str, main: str
+) -> bytes:
+    discovery = ""
+    if alternates is not None:
+        discovery = "".join(
+            f'<link rel="alternate" type="{fmt.media_type}" '
+            f'title="{_attr(_feed_title(alternates, fmt))}" '
+            f'href="{_attr(feed_url(alternates, site, fmt))}">\n'
+            for fmt in FORMATS
+        )
+    html = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{_attr(site.language)}">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="color-scheme" content="light dark">\n'
+        '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
+        '<meta name="generator" content="feedgen-news">\n'
+        f"<title>{_text(title)}</title>\n"
+        f'<meta name="description" content="{_attr(description)}">\n'
+        f"{discovery}"
+        f'<link rel="alternate" type="{OPML_TYPE}" title="All feeds (OPML)" '
+        f'href="{_attr(site.url(OPML_NAME))}">\n'
+        f"<style>\n{_CSS}</style>\n"
+        "</head>\n"
+        "<body>\n"
+        '<a class="skip" href="#main">Skip to content</a>\n'
+        f'<header class="wrap">\n{header}</header>\n'
+        f'<main id="main" class="wrap">\n{main}</main>\n'
+        '<footer class="wrap">\n'
+        f'<p><a href="{_attr(site.base_url)}">All feeds of {_text(site.title)}</a> · '
+        "Made with feedgen-news.</p>\n"
+        "</footer>\n"
+        "</body>\n"
+        "</html>\n"
+    )
+    return html.encode("utf-8")
+
+
+def _feed_row(topic: Topic, site: Site) -> str:
+    name = "All topics" if _is_all(topic) else topic.name
+    subscribe = " · ".join(
+        f'<a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
+        f'aria-label="{_attr(f"{name}: {LABELS.get(fmt.filename, fmt.filename)} feed")}">'
+        f"{LABELS.get(fmt.filename, fmt.filename)}</a>"
+        for fmt in FORMATS
+    )
+    return (
+        "<li>\n"
+        f'<h3><a href="{_attr(page_url(topic, site))}">{_text(name)}</a></h3>\n'
+        f'<p class="meta">{_summary(topic)}</p>\n'
+        f'<p class="subscribe">Subscribe: {subscribe}</p>\n'
+        "</li>\n"
+    )
+
+
+def _summary(topic: Topic) -> str:
+    """``12 entries · newest <time>`` (and how many the feed keeps when it is limited)."""
+    count = f"{topic.total} {'entry' if topic.total == 1 else 'entries'}"
+    if len(topic.records) < topic.total:
+        count += f" (the feeds carry the latest {len(topic.records)})"
+    newest = topic.records[0].published if topic.records else None
+    if newest is None:
+        return count
+    return f"{count} · newest {_time(newest)}"
+
+
+def _latest(topic: Topic, site: Site, *, heading: str) -> str:
+    if topic.records:
+        items = "".join(_entry(r, site) for r in topic.records)
+        body = f'<ol class="entries">\n{items}</ol>\n'
+    else:
+        body = '<p class="note">No entries yet.</p>\n'
+    return f'<section aria-labelledby="latest">\n<h2 id="latest">{heading}</h2>\n{body}</section>\n'
+
+
+def _embed_section(topic: Topic, site: Site) -> str:
+    # Issue 6: the copy-paste embed snippets (iframe and embed.js) for this feed.
+    return (
+        '<section aria-labelledby="embed">\n'
+        '<h2 id="embed">Embed this feed</h2>\n'
+        f"{embed_snippets_html(topic, site)}"
+        "</section>\n"
+    )
+
+
+def _entry(record: Record, site: Site) -> str:
+    title = _text(record.title)
+    heading = f'<a href="{_attr(record.url)}">{title}</a>' if is_http_url(record.url) else title
+    meta = _time(record.published)
+    provider = record.provider
+    if provider is not None and provider.name:
+        name = _text(provider.name)
+        meta += " · " + (
+            f'<a href="{_attr(provider.url)}">{name}</a>' if is_http_url(provider.url) else name
+        )
+    parts = [f"<article>\n<h3>{heading}</h3>\n", f'<p class="meta">{meta}</p>\n']
+    lead = next((i for i in record.images if is_http_url(i.url)), None)
+    if lead is not None:
+        parts.append(_thumbnail(lead))
+    summary = summary_text(record)
+    if summary:
+        parts.append(f"<p>{_text(summary)}</p>\n")
+    if is_http_url(record.amp_url):
+        parts.append(f'<p><a href="{_attr(record.amp_url or "")}">AMP version</a></p>\n')
+    related = [r for r in record.related if is_http_url(r.url)]
+    if related:
+        parts.append('<h4>Related</h4>\n<ul class="related">\n')
+        for link in related:
+            about = [_text(link.provider.name)] if link.provider and link.provider.name else []
+            if link.published is not None:
+                about.append(_time(link.published))
+            extra = f' <span class="meta">({", ".join(about)})</span>' if about else ""
+            parts.append(f'<li><a href="{_attr(link.url)}">{_text(link.title)}</a>{extra}</li>\n')
+        parts.append("</ul>\n")
+    topics = [t for t in record.topics if t.strip()]
+    if topics:
+        tags = ", ".join(
+            f'<a href="{_attr(site.url(f"topics/{slugify(t)}/"))}">{_text(t.strip())}</a>'
+            for t in topics
+        )
+        parts.append(f'<p class="meta">Topics: {tags}</p>\n')
+    parts.append("</article>\n")
+    return "<li>\n" + "".join(parts) + "</li>\n"
+
+
+def _thumbnail(image: Image) -> str:
+    size = ""
+    if image.width and image.height:
+        size = f' width="{image.width}" height="{image.height}"'
+    # The title often repeats the headline; without one the image is decorative (alt="").
+    alt = _attr(image.title or "")
+    return (
+        f'<img class="thumb" src="{_attr(image.url)}"{size} alt="{alt}" '
+        'loading="lazy" decoding="async" referrerpolicy="no-referrer">\n'
+    )
+
+
+def _feed_title(topic: Topic, fmt: FeedFormat) -> str:
+    return f"{topic.title} ({LABELS.get(fmt.filename, fmt.filename)})"
+
+
+def _is_all(topic: Topic) -> bool:
+    # By relpath, not slug: a user topic named "All" has slug "all" too (in topics/all).
+    return topic.relpath == ALL_SLUG
+
+
+def _time(when: datetime) -> str:
+    when = when.astimezone(UTC)
+    machine = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    human = f"{when.day} {_MONTHS[when.month - 1]} {when.year}, {when:%H:%M} UTC"
+    return f'<time datetime="{machine}">{human}</time>'
+
+
+def _text(value: str) -> str:
+    return escape(clean(value), quote=True)
+
+
+def _attr(value: str | None) -> str:
+    return escape(clean(value or ""), quote=True)
