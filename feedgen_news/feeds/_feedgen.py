@@ -82,7 +82,7 @@ def _feed(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str)
         fg.link(href=site.hub, rel="hub")
     # Last, because feedgen takes the RSS channel <link> from the last feed link.
     fg.link(href=page_url, rel="alternate", type="text/html")
-    newest = topic.records[0].published if topic.records else EPOCH
+    newest = max((record.published for record in topic.records), default=EPOCH)
     fg.updated(newest)  # also RSS lastBuildDate; feedgen would default to now
     return fg
 
