@@ -15,7 +15,7 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import __version__, embed, publish
+from . import __version__, embed, opml, pages, publish
 from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, relabel
 from .config import Site
 from .errors import ConfigError, Problem
@@ -28,6 +28,7 @@ from .topics import Topic, dedupe, group
 Progress = Callable[[int, int], None]
 DEFAULT_CACHE_DIR = ".feedgen-news"
 _CHUNK = 256  # files per task: big enough to amortise pickling, small enough to balance cores
+_PAGE = "index.html"
 _POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
 
 
@@ -221,20 +222,31 @@ def _parse_all(
 
 
 def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
-    """A topic's feeds and its embeddable list."""
+    """A topic's feeds, its embeddable list and, but for `all` (whose page is the site's index),
+    its HTML page."""
     files = [OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS]
-    page = embed.render_embed_page(topic, site)
-    return [*files, OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", page)]
+    files.append(
+        OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", embed.render_embed_page(topic, site))
+    )
+    if not topic.is_all:
+        files.append(OutputFile(f"{topic.relpath}/{_PAGE}", pages.render_topic_page(topic, site)))
+    return files
 
 
 def _topic_files(topic: Topic) -> list[str]:
     names = [f.filename for f in FORMATS] + [embed.EMBED_PAGE]
+    if not topic.is_all:
+        names.append(_PAGE)
     return [f"{topic.relpath}/{name}" for name in names]
 
 
 def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
     """Files about the whole site: cheap, so rendered on every build that changed anything."""
-    return [OutputFile(embed.EMBED_JS, embed.embed_script())]
+    return [
+        OutputFile(_PAGE, pages.render_index(topics, site)),
+        OutputFile(pages.OPML_NAME, opml.render_opml(topics, site)),
+        OutputFile(embed.EMBED_JS, embed.embed_script()),
+    ]
 
 
 def _plan(

@@ -33,8 +33,9 @@ class Topic:
     total: int  # published records in the topic before the limit
 
     @property
-    def updated(self) -> Record | None:
-        return self.records[0] if self.records else None
+    def is_all(self) -> bool:
+        """The feed of everything (by relpath: a user topic named "All" lives in topics/all)."""
+        return self.relpath == ALL_SLUG
 
 
 def topic_key(name: str) -> str:

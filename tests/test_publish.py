@@ -1,0 +1,96 @@
+"""Publish: safe paths, atomic writes, unchanged files untouched, stale files removed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from feedgen_news.publish import (
+    MANIFEST_NAME,
+    OutputFile,
+    read_manifest,
+    safe_path,
+    write,
+)
+
+
+@pytest.mark.parametrize(
+    "relpath",
+    ["", "../x", "a/../../x", "/etc/passwd", "a//b", ".hidden", "a/./b", "a\\b", "a\0b", "a/"],
+)
+def test_unsafe_paths_are_refused(tmp_path: Path, relpath: str) -> None:
+    with pytest.raises(ValueError, match="unsafe output path"):
+        safe_path(tmp_path, relpath)
+
+
+def test_symlinked_folder_pointing_out_is_refused(tmp_path: Path) -> None:
+    root, outside = tmp_path / "out", tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    (root / "topics").symlink_to(outside)
+    with pytest.raises(ValueError, match="leaves the output folder"):
+        safe_path(root, "topics/x.xml")
+    with pytest.raises(ValueError, match="leaves the output folder"):
+        write(root, [OutputFile("topics/x.xml", b"x")])
+    assert list(outside.iterdir()) == []
+
+
+def test_write_then_rewrite_only_changed_and_remove_stale(tmp_path: Path) -> None:
+    first = write(tmp_path, [OutputFile("a/one.xml", b"1"), OutputFile("b/two.xml", b"2")])
+    assert first.written == ("a/one.xml", "b/two.xml")
+    (tmp_path / "mine.txt").write_text("a file feedgen-news never wrote")
+    before = (tmp_path / "a/one.xml").stat().st_mtime_ns
+    os.utime(tmp_path / "a/one.xml", ns=(before - 10**9, before - 10**9))
+    second = write(tmp_path, [OutputFile("a/one.xml", b"1"), OutputFile("c/three.xml", b"3")])
+    assert second.written == ("c/three.xml",)
+    assert second.unchanged == ("a/one.xml",)
+    assert second.removed == ("b/two.xml",)
+    # Unchanged bytes are not rewritten: the mtime stays, so servers keep answering 304.
+    assert (tmp_path / "a/one.xml").stat().st_mtime_ns == before - 10**9
+    assert not (tmp_path / "b").exists()  # the emptied folder went too
+    assert (tmp_path / "mine.txt").read_text() == "a file feedgen-news never wrote"
+    assert set(read_manifest(tmp_path).files) == {"a/one.xml", "c/three.xml"}
+
+
+def test_kept_files_stay_listed_without_being_rendered(tmp_path: Path) -> None:
+    write(tmp_path, [OutputFile("a/one.xml", b"1")], state={"k": "v1"})
+    report = write(tmp_path, [], kept=["a/one.xml"], state={"k": "v2"})
+    assert report.removed == ()
+    manifest = read_manifest(tmp_path)
+    assert dict(manifest.files) == {"a/one.xml": read_manifest(tmp_path).files["a/one.xml"]}
+    assert manifest.state == {"k": "v2"}
+
+
+def test_leftover_temporaries_and_widened_manifest_are_cleaned(tmp_path: Path) -> None:
+    write(tmp_path, [OutputFile("a/one.xml", b"1"), OutputFile("a/two.xml", b"2")])
+    # What a build killed mid-way leaves: a temporary and a manifest listing a file it wrote.
+    (tmp_path / "a/.one.xml.123.feedgen-news-tmp").write_bytes(b"half")
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    manifest["files"]["a/three.xml"] = "0" * 64
+    (tmp_path / "a/three.xml").write_bytes(b"3")
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    report = write(tmp_path, [OutputFile("a/one.xml", b"1")])
+    assert report.removed == ("a/three.xml", "a/two.xml")
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["one.xml"]
+
+
+def test_files_are_world_readable_like_any_tool_output(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write(tmp_path, [OutputFile("f.xml", b"x")])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "f.xml").stat().st_mode & 0o777 == 0o644
+
+
+def test_tampered_manifest_never_deletes_outside(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    root.mkdir()
+    (root / MANIFEST_NAME).write_text(json.dumps({"files": {"../victim.txt": "0"}}))
+    write(root, [OutputFile("f.xml", b"x")])
+    assert victim.read_text() == "keep me"
