@@ -213,7 +213,9 @@ class _NewsFeed:
             # feedgen writes only the first rel="self" link into RSS.
             hub = etree.Element(f"{{{ATOM_NS}}}link", href=self.site.hub, rel="hub")
             self_link.addnext(hub)
-        _sub(channel, f"{{{DC_NS}}}creator", clean(self.site.author_name))
+        if not self.site.author_email:
+            # With an email the author is in <managingEditor>; the validator rejects both.
+            _sub(channel, f"{{{DC_NS}}}creator", clean(self.site.author_name))
         self._stylesheet(rss)
         return rss
 
