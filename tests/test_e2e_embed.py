@@ -1,0 +1,309 @@
+"""Embeds in a real browser: headless Chromium on a host page from one origin, feeds from another.
+
+The host page is served by a plain http.server (origin A); the feeds, embed.js and embed.html by
+``feedgen_news.serve`` (origin B), so embed.js must work cross-origin through the server's CORS
+header. Screenshots go to tests/artifacts/; set FEEDGEN_NEWS_DOCS_SCREENSHOTS=1 to also refresh
+docs/embed.png for the README.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedgen_news.config import Site
+from feedgen_news.embed import (
+    EMBED_JS,
+    EMBED_PAGE,
+    embed_script,
+    iframe_snippet,
+    render_embed_page,
+    script_snippet,
+)
+from feedgen_news.feeds import FORMATS
+from feedgen_news.model import Provider, Record
+from feedgen_news.serve import make_server
+from feedgen_news.topics import group
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+HOSTILE = "<img src=x onerror=alert(1)>"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DOCS_PNG = Path(__file__).parent.parent / "docs" / "embed.png"
+CRAFTED = Path(__file__).parent / "fixtures" / "embed" / "javascript-links.json"
+
+if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "chromium and chromedriver are required in CI: run .ci/system-deps.sh",
+            pytrace=False,
+        )
+    pytest.skip("chromium/chromedriver not installed (.ci/system-deps.sh)", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402 -- only importable where the browser test can run
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+STORY_PROVIDER = Provider("Example Wire", "https://example.org")
+
+
+def story(n: int, title: str) -> Record:
+    return Record(
+        path=f"s{n:02}.md",
+        url=f"https://example.org/sample/{n}",
+        title=title,
+        published=datetime(2026, 11, 20, 9, 0, tzinfo=UTC) + timedelta(hours=n),
+        provider=STORY_PROVIDER,
+        topics=("AI",),
+    )
+
+
+RECORDS = [
+    story(1, "Sample: a model card template for small labs"),
+    story(2, "Sample: city council pilots open data on energy use"),
+    story(3, HOSTILE),
+    story(4, "Sample: benchmark suite adds an accessibility track"),
+    story(5, "Sample: university releases an annotated speech corpus"),
+    story(6, "Sample: regional newsroom tests AI transcription"),
+    story(7, "Sample: chip makers publish a shared power metric"),
+]
+LIMIT = 5  # data-limit of the script embed
+IFRAME_LIMIT = 6  # site.embed_limit: entries in embed.html
+
+
+@dataclass
+class Servers:
+    feeds: str  # origin B: feedgen_news.serve over the built output
+    host: str  # origin A: a plain static server for the host page
+
+
+def _thread(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    return thread
+
+
+def _write_output(root: Path, site: Site) -> None:
+    """What a build publishes, from the same pure renderers: feeds, embed pages, embed.js."""
+    for topic in group(RECORDS, site):
+        folder = root / topic.relpath
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in FORMATS:
+            (folder / fmt.filename).write_bytes(fmt.render(topic, site))
+        (folder / EMBED_PAGE).write_bytes(render_embed_page(topic, site))
+    (root / EMBED_JS).write_bytes(embed_script())
+    # The build never emits a javascript: link, so this hostile feed is written by hand.
+    (root / "crafted").mkdir()
+    shutil.copyfile(CRAFTED, root / "crafted" / "feed.json")
+
+
+def _host_page(site: Site) -> str:
+    [_all, ai] = group(RECORDS, site)
+    feeds = site.base_url
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>A site that embeds feeds</title>
+<script>
+window.alerts = []; window.alert = function (m) {{ window.alerts.push(String(m)); }};
+</script>
+<style>
+body {{ font: 15px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; background: #fafafa; }}
+main {{ display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: flex-start; }}
+section {{ width: 320px; background: #fff; border: 1px solid #ddd; border-radius: 8px;
+  padding: .75rem; }}
+h2 {{ font-size: 1rem; margin: 0 0 .5rem; }}
+.feedgen-news {{ margin: 0; padding-left: 1.1rem; }}
+.feedgen-news-item {{ margin: .35rem 0; }}
+.feedgen-news-meta {{ display: block; color: #666; font-size: .8rem; }}
+</style></head>
+<body>
+<h1>Host page on another origin</h1>
+<main>
+<section id="script"><h2>embed.js (data-limit="{LIMIT}")</h2>
+{script_snippet(ai, site, LIMIT)}
+</section>
+<section id="iframe"><h2>iframe (embed.html)</h2>
+{iframe_snippet(ai, site)}
+</section>
+<section id="crafted"><h2>Crafted feed with javascript: links</h2>
+<div data-feedgen-news="{feeds}crafted/feed.json" data-limit="10"></div>
+</section>
+<section id="missing"><h2>Feed that 404s</h2>
+<div data-feedgen-news="{feeds}topics/no-such-topic/feed.json"></div>
+</section>
+</main>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    out = tmp_path_factory.mktemp("output")
+    host_dir = tmp_path_factory.mktemp("host")
+    log: list[str] = []
+    feed_server = make_server(out, "127.0.0.1", 0, 0, log.append)
+    site = Site(
+        title="Example News",
+        base_url=f"http://127.0.0.1:{feed_server.server_address[1]}/",
+        embed_limit=IFRAME_LIMIT,
+    )
+    _write_output(out, site)
+    (host_dir / "index.html").write_text(_host_page(site), encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    host_server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(host_dir))
+    )
+    threads = [_thread(feed_server), _thread(host_server)]
+    try:
+        yield Servers(site.base_url, f"http://127.0.0.1:{host_server.server_address[1]}/")
+    finally:
+        for server in (feed_server, host_server):
+            server.shutdown()
+            server.server_close()
+        for thread in threads:
+            thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def host(browser: WebDriver, servers: Servers) -> WebDriver:
+    """The host page, loaded once every embed has finished (rendered or fallen back)."""
+    assert servers.host != servers.feeds  # two origins: the script must go through CORS
+    browser.get(servers.host)
+    WebDriverWait(browser, 15).until(
+        lambda d: d.execute_script(
+            "return [...document.querySelectorAll('[data-feedgen-news]')]"
+            ".every(e => ['done', 'failed'].includes(e.dataset.feedgenNewsState))"
+        )
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "embed-host-page.png"))
+    if os.environ.get("FEEDGEN_NEWS_DOCS_SCREENSHOTS") == "1":
+        DOCS_PNG.parent.mkdir(exist_ok=True)
+        browser.save_screenshot(str(DOCS_PNG))
+    return browser
+
+
+def links(root: WebElement) -> list[tuple[str, str | None]]:
+    return [(a.text, a.get_attribute("href")) for a in root.find_elements("css selector", "a")]
+
+
+def test_script_renders_data_limit_newest_entries_cross_origin(host: WebDriver) -> None:
+    box = host.find_element("css selector", "#script [data-feedgen-news]")
+
+    assert box.get_attribute("data-feedgen-news-state") == "done"
+    items = box.find_elements("css selector", "ul.feedgen-news > li.feedgen-news-item")
+    assert len(items) == LIMIT
+    expected = sorted(RECORDS, key=lambda r: r.published, reverse=True)[:LIMIT]
+    assert links(box) == [(r.title, r.url) for r in expected]
+    for a in box.find_elements("css selector", "a"):
+        assert (a.get_attribute("target"), a.get_attribute("rel")) == ("_blank", "noopener")
+    times = box.find_elements("css selector", "time")
+    assert [t.get_attribute("datetime") for t in times] == [
+        r.published.strftime("%Y-%m-%dT%H:%M:%S.000Z") for r in expected
+    ]
+    assert items[0].find_element("css selector", ".feedgen-news-provider").text == "Example Wire"
+
+
+def test_hostile_title_is_text_and_runs_nothing(host: WebDriver) -> None:
+    box = host.find_element("css selector", "#script [data-feedgen-news]")
+
+    assert HOSTILE in [a.text for a in box.find_elements("css selector", "a")]
+    assert box.find_elements("css selector", "img") == []
+    assert host.find_elements("css selector", "img") == []
+    assert host.execute_script("return window.alerts") == []
+
+
+def test_javascript_links_never_appear(host: WebDriver) -> None:
+    crafted: dict[str, Any] = json.loads(CRAFTED.read_text(encoding="utf-8"))
+    box = host.find_element("css selector", "#crafted [data-feedgen-news]")
+
+    assert box.get_attribute("data-feedgen-news-state") == "done"
+    assert links(box) == [("Sample: a safe story", "https://example.org/sample/safe")]
+    # Items with unsafe links still show their titles, as plain text with no link.
+    shown = [li.text for li in box.find_elements("css selector", "li")]
+    unsafe_titles = [i["title"] for i in crafted["items"] if "safe" not in i["url"]]
+    assert [line.split("\n")[0] for line in shown[1:]] == unsafe_titles
+    hrefs = host.execute_script(
+        "return [...document.querySelectorAll('[href]')].map(e => e.getAttribute('href'))"
+    )
+    assert not [h for h in hrefs if not h.startswith("http")], hrefs
+    assert host.execute_script("return window.alerts") == []
+
+
+def test_failed_fetch_shows_a_quiet_fallback_link(host: WebDriver, servers: Servers) -> None:
+    box = host.find_element("css selector", "#missing [data-feedgen-news]")
+
+    assert box.get_attribute("data-feedgen-news-state") == "failed"
+    assert box.find_elements("css selector", "ul") == []
+    assert links(box) == [("Open the news feed", f"{servers.feeds}topics/no-such-topic/feed.json")]
+
+
+def test_iframe_snippet_renders_embed_html_without_scripts(
+    host: WebDriver, servers: Servers
+) -> None:
+    frame = host.find_element("css selector", "#iframe iframe")
+    assert frame.get_attribute("src") == f"{servers.feeds}topics/ai/embed.html"
+    frame.screenshot(str(ARTIFACTS / "embed-iframe.png"))
+
+    host.switch_to.frame(frame)
+    try:
+        items = host.find_elements("css selector", "ol > li")
+        assert len(items) == IFRAME_LIMIT
+        expected = sorted(RECORDS, key=lambda r: r.published, reverse=True)[:IFRAME_LIMIT]
+        shown = host.find_elements("css selector", "ol > li > a")
+        # textContent, not .text: entries below the iframe's fold are not "visible" to selenium.
+        assert [(a.get_attribute("textContent"), a.get_attribute("href")) for a in shown] == [
+            (r.title, r.url) for r in expected
+        ]
+        assert HOSTILE in [r.title for r in expected]
+        assert host.find_elements("css selector", "img, script") == []
+        # The section makes the iframe about 300px wide: nothing may scroll sideways there.
+        inner, scroll = host.execute_script(
+            "const e = document.documentElement; return [e.clientWidth, e.scrollWidth]"
+        )
+        assert 280 <= inner <= 320
+        assert scroll <= inner, f"embed.html scrolls sideways at {inner}px: {scroll}px wide"
+    finally:
+        host.switch_to.default_content()
+    assert host.execute_script("return window.alerts") == []
