@@ -233,7 +233,7 @@ def record_text(rng: random.Random, record_id: str, ts: int) -> str:
         lines += ["", "related:"]
         for _ in range(n_related):
             lines += _related_lines(rng, ts)
-    lines += ["", f"secured: {_quote(_secured(rng))}", "---", ""]
+    lines += ["", f"secured: {_quote(_secured(rng))}", "---", "", ""]  # the seed ends so
     return "\n".join(lines)
 
 

@@ -1,0 +1,174 @@
+"""The benchmark's measuring stick: generator, baseline script and the runner's measurements."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+# `benchmarks` is not installed: pytest puts tests/ on sys.path, not the repo root, unless
+# pyproject's pytest options say `pythonpath = ["."]`.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import baseline  # noqa: E402 - needs the path above
+from benchmarks.generate import END, TOPICS, generate, mutate, record_files  # noqa: E402
+from benchmarks.run import count_rewritten, link_copy, run_measured, snapshot  # noqa: E402
+
+SEED_FILE = ROOT / "seeds" / "000_1599838c583e8360.txt"
+OPTIONAL = {"topics", "images", "related"}
+
+
+def front(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n") and text.endswith("\n---\n\n")  # as in the seed
+    data: dict[str, Any] = yaml.load(text[4:-5], Loader=yaml.CSafeLoader)
+    return data
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in record_files(root)}
+
+
+def test_same_size_and_seed_give_byte_identical_files(tmp_path: Path) -> None:
+    generate(tmp_path / "a", 40, seed=3)
+    generate(tmp_path / "b", 40, seed=3)
+    generate(tmp_path / "c", 40, seed=4)
+    a = tree(tmp_path / "a")
+    assert len(a) == 40
+    assert a == tree(tmp_path / "b")
+    assert set(a.values()).isdisjoint(tree(tmp_path / "c").values())
+
+
+def test_records_have_the_seed_shape(tmp_path: Path) -> None:
+    seed = front(SEED_FILE)
+    generate(tmp_path, 300)
+    records = [front(p) for p in record_files(tmp_path)]
+    assert len(records) == 300
+    for r in records:
+        assert set(seed) - OPTIONAL <= set(r) <= set(seed)
+        assert set(r["provider"]) == {"name", "domain"}
+        assert len(r.get("topics", [1])) in (1, 2, 3)  # absent rather than empty
+        assert len(set(r.get("topics", []))) == len(r.get("topics", []))
+        assert set(r.get("topics", [])) <= set(TOPICS)
+        assert 1 <= len(r.get("images", [1])) <= 2
+        assert all(set(i) == {"url", "width", "height", "title"} for i in r.get("images", []))
+        assert 1 <= len(r.get("related", [1])) <= 3
+        for rel in r.get("related", []):
+            assert set(seed["related"][0]) - {"images"} <= set(rel) <= set(seed["related"][0])
+        assert isinstance(r["publishedDateTime"], datetime)
+        assert r["publishedDateTime"].utcoffset() is not None
+        urls = [r["sourceUrl"], r["ampUrl"], r["cdnAmpUrl"]]
+        urls += [u for rel in r.get("related", []) for u in (rel["sourceUrl"], rel["cdnAmpUrl"])]
+        for url in urls:
+            host = urlsplit(url).hostname or ""
+            assert url.startswith("https://")
+            assert host.endswith((".example.com", ".example.org", ".example.net", "example.net"))
+    dates = [r["publishedDateTime"] for r in records]
+    assert len(set(dates)) == 300
+    assert (max(dates) - min(dates)).days > 600  # spread over about two years
+    assert len({r["sourceUrl"] for r in records}) == 300
+    assert 15 <= sum(r["published"] is False for r in records) <= 45  # about 10%
+    assert sum(not r["title"].isascii() for r in records) > 50
+    # Zipf: the first topic is far more common than the hundredth.
+    counts = [sum(t in r.get("topics", []) for r in records) for t in (TOPICS[0], TOPICS[99])]
+    assert counts[0] > 5 * max(counts[1], 1)
+
+
+def test_files_are_spread_over_two_level_folders(tmp_path: Path) -> None:
+    generate(tmp_path, 2500)
+    per_folder: dict[str, int] = {}
+    for path in record_files(tmp_path):
+        folder = path.parent.relative_to(tmp_path).as_posix()
+        assert folder.count("/") == 1
+        per_folder[folder] = per_folder.get(folder, 0) + 1
+    assert len(per_folder) == 3
+    assert all(600 <= n <= 1100 for n in per_folder.values())
+
+
+def test_mutate_changes_adds_and_deletes_without_touching_a_linked_copy(tmp_path: Path) -> None:
+    pristine = tmp_path / "pristine"
+    generate(pristine, 60)
+    before = tree(pristine)
+    work = tmp_path / "work"
+    link_copy(pristine, work)
+
+    assert mutate(work, 10, seed=1) == (3, 3, 4)
+
+    assert tree(pristine) == before
+    after = tree(work)
+    assert len(after) == 60 - 4 + 3
+    assert len(before.keys() - after.keys()) == 4
+    changed = [k for k in before.keys() & after.keys() if before[k] != after[k]]
+    assert len(changed) == 3
+    for key in changed + list(after.keys() - before.keys()):
+        r = front(work / key)
+        assert r["publishedDateTime"].timestamp() > END
+    assert all(front(work / k)["title"].startswith("Updated: ") for k in changed)
+
+
+def test_records_parse_with_the_project_parser(tmp_path: Path) -> None:
+    records = pytest.importorskip("feedgen_news.records")
+    from feedgen_news.config import Site
+
+    generate(tmp_path, 200)
+    result = records.load_dir(tmp_path, Site())
+    assert result.problems == ()
+    assert len(result.records) == 200
+    assert sum(not r.is_published for r in result.records) == sum(
+        front(p)["published"] is False for p in record_files(tmp_path)
+    )
+
+
+def test_baseline_writes_newest_50_per_feed(tmp_path: Path) -> None:
+    generate(tmp_path / "in", 150)
+    published = [r for r in map(front, record_files(tmp_path / "in")) if r["published"]]
+
+    assert baseline.build(tmp_path / "in", tmp_path / "out") == len(published)
+
+    items = ET.parse(tmp_path / "out" / "all" / "rss.xml").findall("./channel/item")
+    newest = sorted(published, key=lambda r: r["publishedDateTime"], reverse=True)[:50]
+    assert [i.findtext("link") for i in items] == [r["sourceUrl"] for r in newest]
+    topics = {t for r in published for t in r.get("topics", [])}
+    assert len(list((tmp_path / "out" / "topics").iterdir())) == len(topics)
+
+
+def test_count_rewritten_sees_replaced_added_and_removed_files(tmp_path: Path) -> None:
+    for name in "abcd":
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    before = snapshot(tmp_path)
+    (tmp_path / "a").write_text("a", encoding="utf-8")  # same bytes, in place: new mtime
+    (tmp_path / "new").write_text("b2", encoding="utf-8")
+    (tmp_path / "new").replace(tmp_path / "b")  # atomic replace: new inode
+    (tmp_path / "c").unlink()
+    (tmp_path / "e").write_text("e", encoding="utf-8")
+    assert count_rewritten(before, snapshot(tmp_path)) == 4
+    assert count_rewritten(before, before) == 0
+
+
+def test_peak_memory_counts_the_whole_process_tree(tmp_path: Path) -> None:
+    # The parent stays small; its child holds 80 MiB for a while.
+    child = "b = bytearray(80 * 2**20); import time; time.sleep(0.5)"
+    parent = f"import subprocess, sys; sys.exit(subprocess.run([sys.executable, '-c', {child!r}])"
+    parent += ".returncode + 3)"
+    seconds, peak_mib, code = run_measured(
+        [sys.executable, "-c", parent], tmp_path, tmp_path / "log", timeout=30
+    )
+    assert code == 3
+    assert 0.5 <= seconds < 10
+    assert peak_mib >= 80
+
+
+def test_a_step_over_its_timeout_is_killed(tmp_path: Path) -> None:
+    seconds, _, code = run_measured(
+        [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, tmp_path / "log", 0.3
+    )
+    assert code is None
+    assert seconds < 5
