@@ -475,6 +475,13 @@ def test_characters_xml_cannot_carry_are_dropped_not_fatal() -> None:
         assert entry.summary == "lone  surrogate"
     (item,) = json.loads(render(JSON, topic_of(record)))["items"]
     assert (item["title"], item["summary"]) == ("bell nul ok", "lone  surrogate")
+    # Nothing left of a title or tag: the feed still renders (feedgen refuses empty titles).
+    empty = sample(2, title="\x01\x02", topics=("\x03", "ok"))
+    for fmt in (RSS, ATOM):
+        entry = parse_feed(render(fmt, topic_of(empty))).entries[0]
+        assert (entry.title, [t.term for t in entry.tags]) == (empty.url, ["ok"])
+    (item,) = json.loads(render(JSON, topic_of(empty)))["items"]
+    assert (item["title"], item["tags"]) == (empty.url, ["ok"])
 
 
 def test_rss_plain_text_uses_hex_character_references() -> None:

@@ -29,7 +29,7 @@ from .. import __version__
 from ..config import Site
 from ..model import Image, Record
 from ..topics import Topic
-from ._html import clean, content_html, is_http_url, summary_text
+from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
 
 Kind = Literal["rss", "atom"]
 
@@ -64,7 +64,7 @@ def _feed(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str)
     fg.register_extension(_EXTENSION, _NewsFeed, _NewsEntry)
     ext: _NewsFeed = getattr(fg, _EXTENSION)
     ext.site = site
-    fg.title(clean(topic.title))
+    fg.title(clean(topic.title) or topic.slug)
     fg.description(clean(site.description) or clean(topic.title))
     fg.language(site.language)
     if kind == "rss":
@@ -98,14 +98,14 @@ def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
     ext: _NewsEntry = getattr(fe, _EXTENSION)
     ext.record = record
     ext.site = site
-    fe.title(clean(record.title))
+    fe.title(entry_title(record))
     fe.guid(record.url, permalink=True)  # also the Atom <id>
     fe.link(href=record.url)  # RSS <link>; see the module docstring for Atom
     fe.published(record.published)
     fe.updated(record.published)  # feedgen would default to now
-    tags = record.tags
+    tags = entry_tags(record)
     if tags:
-        fe.category([{"term": clean(tag)} for tag in tags])
+        fe.category([{"term": tag} for tag in tags])
     summary = summary_text(record)
     if kind == "rss":
         if summary:

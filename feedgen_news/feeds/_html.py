@@ -34,6 +34,16 @@ def is_http_url(url: str | None) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def entry_title(record: Record) -> str:
+    """The title to publish; never empty, since feedgen refuses a whole feed over one."""
+    return clean(record.title).strip() or record.url
+
+
+def entry_tags(record: Record) -> list[str]:
+    """The record's tags (topics, then category) as publishable, non-empty text."""
+    return [tag for tag in (clean(t).strip() for t in record.tags) if tag]
+
+
 def summary_text(record: Record) -> str | None:
     """The entry's plain-text summary: the excerpt, else the start of the body, else None."""
     if record.excerpt and record.excerpt.strip():

@@ -8,7 +8,7 @@ from typing import Any
 from ..config import Site
 from ..model import Provider, Record
 from ..topics import Topic
-from ._html import clean, content_html, is_http_url, summary_text
+from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
 
 FILENAME = "feed.json"
 MEDIA_TYPE = "application/feed+json"
@@ -24,7 +24,7 @@ def render(topic: Topic, site: Site) -> bytes:
         author["url"] = f"mailto:{site.author_email}"
     feed: dict[str, Any] = {
         "version": VERSION,
-        "title": clean(topic.title),
+        "title": clean(topic.title) or topic.slug,
         "home_page_url": page_url(topic, site),
         "feed_url": site.url(f"{topic.relpath}/{FILENAME}"),
         "description": clean(site.description),
@@ -43,7 +43,7 @@ def _item(record: Record) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": record.url,
         "url": record.url,
-        "title": clean(record.title),
+        "title": entry_title(record),
     }
     summary = summary_text(record)
     if summary:
@@ -56,8 +56,9 @@ def _item(record: Record) -> dict[str, Any]:
         item["image"] = images[0].url
     if record.provider is not None:
         item["authors"] = [_provider(record.provider)]
-    if record.tags:
-        item["tags"] = [clean(tag) for tag in record.tags]
+    tags = entry_tags(record)
+    if tags:
+        item["tags"] = tags
     if images:
         attachments = []
         for image in images:
