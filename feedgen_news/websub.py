@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 USER_AGENT = "feedgen-news WebSub publisher"
 _FIRST_BACKOFF = 0.5  # seconds before the first retry; doubles each retry
+_BUDGET_USED = "not sent: the ping time budget was used up"
 
 
 @dataclass(frozen=True)
@@ -97,17 +98,30 @@ def ping(
 
     Each request waits at most ``timeout`` seconds; a 5xx/429 answer, a timeout or a connection
     failure is retried up to ``retries`` times with doubling backoff. All pings together stay
-    within ``budget`` seconds: feeds left when it runs out are reported as not sent. Any 2xx
-    answer is success. Never raises: every problem is a ``PingResult`` with ``ok=False``.
-    ``clock`` and ``sleep`` exist so tests can drive time.
+    within ``budget`` seconds: feeds left when it runs out are reported as not sent. Once one
+    feed's retries are used up the hub counts as down and the remaining feeds are not sent
+    either, so a dead hub costs one feed's retries, not every feed's. Any 2xx answer is
+    success. Never raises: every problem is a ``PingResult`` with ``ok=False``. ``clock`` and
+    ``sleep`` exist so tests can drive time.
     """
     if urlsplit(hub).scheme not in ("http", "https"):
         detail = f"not sent: hub must be an http(s) URL, got {hub!r}"
         return [PingResult(url, False, detail) for url in feed_urls]
     deadline = clock() + budget
     results: list[PingResult] = []
+    down: str | None = None
     for feed_url in feed_urls:
-        results.append(_ping_one(hub, feed_url, timeout, retries, deadline, clock, sleep))
+        if down is not None:
+            results.append(PingResult(feed_url, False, down))
+            continue
+        result, hub_down = _ping_one(hub, feed_url, timeout, retries, deadline, clock, sleep)
+        results.append(result)
+        if hub_down:
+            down = (
+                _BUDGET_USED
+                if clock() >= deadline
+                else "not sent: the hub failed on an earlier feed"
+            )
     return results
 
 
@@ -119,8 +133,9 @@ def _ping_one(
     deadline: float,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
-) -> PingResult:
-    detail = "not sent: the ping time budget was used up"
+) -> tuple[PingResult, bool]:
+    """One feed's ping with retries, and whether the hub looks down (retries used up)."""
+    detail = _BUDGET_USED
     attempts = 0
     for attempt in range(max(retries, 0) + 1):
         if attempt:
@@ -133,18 +148,19 @@ def _ping_one(
             break
         attempts += 1
         try:
-            return PingResult(feed_url, True, _post(hub, feed_url, min(timeout, remaining)))
+            answer = _post(hub, feed_url, min(timeout, remaining))
+            return PingResult(feed_url, True, answer), False
         except _Retryable as exc:
             detail = str(exc)
         except ValueError as exc:  # a 4xx/3xx answer will not change on retry
-            return PingResult(feed_url, False, str(exc))
+            return PingResult(feed_url, False, str(exc)), False
         except Exception as exc:  # a ping must never fail the build, whatever goes wrong
-            return PingResult(feed_url, False, f"ping failed: {_one_line(repr(exc))}")
+            return PingResult(feed_url, False, f"ping failed: {_one_line(repr(exc))}"), False
     if attempts > 1:
         detail += f" (after {attempts} attempts)"
     elif attempts == 1 and retries > 0:
         detail += " (no time left to retry)"
-    return PingResult(feed_url, False, detail)
+    return PingResult(feed_url, False, detail), True
 
 
 def summarize(hub: str, results: Sequence[PingResult]) -> str | None:

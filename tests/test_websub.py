@@ -9,14 +9,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
+from feedgen_news.build import build
+from feedgen_news.config import Site
+from feedgen_news.feeds import FORMATS
 from feedgen_news.websub import PingResult, ping, summarize
 
 FEED_A = "https://news.example.org/topics/ai/feed.json"
 FEED_B = "https://news.example.org/topics/ai/atom.xml"
+FEED_C = "https://news.example.org/all/rss.xml"
 
 
 @dataclass
@@ -203,3 +208,99 @@ def test_summarize_is_one_line_about_failures_only() -> None:
         "WebSub: hub https://hub.example/ was not notified for 1 of 2 feeds: "
         "could not reach hub: [Errno 111] Connection refused"
     )
+
+
+def test_a_hub_that_keeps_failing_costs_one_feeds_retries_not_every_feeds(hub: Hub) -> None:
+    hub.statuses = [500, 500, 500]
+
+    results = ping(hub.url, [FEED_A, FEED_B, FEED_C], retries=2, sleep=Sleeps())
+
+    assert [r.detail for r in results] == [
+        "hub answered 500 Internal Server Error (after 3 attempts)",
+        "not sent: the hub failed on an earlier feed",
+        "not sent: the hub failed on an earlier feed",
+    ]
+    assert len(hub.received) == 3
+
+
+def test_a_refused_feed_does_not_stop_the_others(hub: Hub) -> None:
+    hub.statuses = [404]
+
+    results = ping(hub.url, [FEED_A, FEED_B], sleep=Sleeps())
+
+    assert results == [
+        PingResult(FEED_A, False, "hub answered 404 Not Found"),
+        PingResult(FEED_B, True, "hub answered 204"),
+    ]
+
+
+RECORD = """---
+title: "{title}"
+sourceUrl: https://example.org/sample/{n}
+publishedDateTime: 2026-11-{day:02}T09:00:00Z
+topics: [{topic}]
+---
+"""
+
+
+def write_record(folder: Path, n: int, topic: str, title: str = "") -> None:
+    text = RECORD.format(title=title or f"Sample {n}", n=n, day=n, topic=topic)
+    (folder / f"{n:02}.md").write_text(text, encoding="utf-8")
+
+
+def feed_urls(site: Site, *relpaths: str) -> set[str]:
+    return {site.url(f"{relpath}/{fmt.filename}") for relpath in relpaths for fmt in FORMATS}
+
+
+def test_a_build_pings_exactly_the_changed_feeds_and_an_unchanged_build_pings_nothing(
+    hub: Hub, tmp_path: Path
+) -> None:
+    records, out, cache = tmp_path / "in", tmp_path / "out", tmp_path / "cache"
+    records.mkdir()
+    write_record(records, 1, "Energy")
+    write_record(records, 2, "Economy")
+    site = Site(base_url="https://news.example.org/", hub=hub.url)
+
+    def pinged() -> set[str]:
+        urls = {r.form["hub.url"][0] for r in hub.received}
+        assert all(r.form["hub.mode"] == ["publish"] for r in hub.received)
+        hub.received.clear()
+        return urls
+
+    first = build(records, out, site, cache_dir=cache)
+    everything = feed_urls(site, "all", "topics/energy", "topics/economy")
+    assert set(first.changed_feed_urls) == everything
+    assert pinged() == everything
+    assert first.pings == ()
+
+    second = build(records, out, site, cache_dir=cache)
+    assert second.changed_feed_urls == ()
+    assert pinged() == set()
+
+    write_record(records, 2, "Economy", title="Sample 2, corrected")
+    third = build(records, out, site, cache_dir=cache)
+    assert pinged() == set(third.changed_feed_urls) == feed_urls(site, "all", "topics/economy")
+
+    write_record(records, 1, "Energy", title="Sample 1, corrected")
+    fourth = build(records, out, site, cache_dir=cache, ping=False)  # --no-ping
+    assert set(fourth.changed_feed_urls) == feed_urls(site, "all", "topics/energy")
+    assert pinged() == set()
+
+
+def test_an_unreachable_hub_never_fails_or_stalls_the_build(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    records = tmp_path / "in"
+    records.mkdir()
+    write_record(records, 1, "Energy")
+    site = Site(base_url="https://news.example.org/", hub=f"http://127.0.0.1:{port}/")
+    start = time.monotonic()
+
+    report = build(records, tmp_path / "out", site, cache_dir=tmp_path / "cache")
+
+    assert time.monotonic() - start < 5
+    assert (tmp_path / "out" / "topics" / "energy" / "feed.json").is_file()
+    assert len(report.pings) == len(report.changed_feed_urls) == 6
+    assert "could not reach hub" in report.pings[0]
+    assert all("\n" not in line for line in report.pings)
