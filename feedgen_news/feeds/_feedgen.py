@@ -97,7 +97,6 @@ def _site_author(site: Site) -> dict[str, str]:
 def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
     ext: _NewsEntry = getattr(fe, _EXTENSION)
     ext.record = record
-    ext.site = site
     fe.title(entry_title(record))
     fe.guid(record.url, permalink=True)  # also the Atom <id>
     fe.link(href=record.url)  # RSS <link>; see the module docstring for Atom
@@ -112,11 +111,14 @@ def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
             # RSS readers render <description> as HTML: escape the text before it goes in.
             fe.description(escape(summary, quote=False))
         return
-    if summary:
-        fe.summary(summary, type="text")
     html = content_html(record)
     if html:
         fe.content(html, type="html")
+    elif not summary:
+        # An entry with neither draws the validator's "Missing textual content".
+        summary = entry_title(record)
+    if summary:
+        fe.summary(summary, type="text")
     provider = record.provider
     if provider is not None:
         author = {"name": clean(provider.name)}
@@ -236,7 +238,6 @@ class _NewsEntry:
 
     def __init__(self) -> None:
         self.record: Record | None = None
-        self.site = Site()
 
     def extend_ns(self) -> dict[str, str]:
         return {}
