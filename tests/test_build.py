@@ -1,0 +1,246 @@
+"""The whole build through the CLI, as a user runs it: output layout, summary, exit codes,
+determinism, incremental rebuilds, and a cache that never changes what is published."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner, Result
+
+from benchmarks.generate import generate, mutate
+from feedgen_news.build import _parse_fingerprint, build
+from feedgen_news.cache import CACHE_NAME, RecordCache
+from feedgen_news.cli import main
+from feedgen_news.config import Site
+from feedgen_news.records import load_dir
+from feedgen_news.topics import dedupe, group
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def build_cmd(inp: Path, out: Path, *extra: str | Path) -> Result:
+    return run("build", inp, "-o", out, "--cache-dir", out.parent / f"{out.name}.cache", *extra)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_demo_build_writes_every_feed_and_says_so(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = build_cmd(seeds, out, "--unpublished")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"feedgen-news: 6 records read: 6 published, 0 rejected. 24 feeds in {out}/: "
+        "42 files written, 0 unchanged, 0 removed."
+    )
+    topics = sorted(p.name for p in (out / "topics").iterdir())
+    assert topics == [
+        "ai",
+        "aws-ai",
+        "economie",
+        "energy",
+        "hardware",
+        "local-government",
+        "machine-learning",
+    ]
+    for folder in ["all", *(f"topics/{t}" for t in topics)]:
+        for name in FEED_FILES:
+            data = (out / folder / name).read_bytes()
+            if name == "feed.json":  # feedparser 6 does not read JSON Feed
+                assert json.loads(data)["version"] == "https://jsonfeed.org/version/1.1"
+                continue
+            parsed = feedparser.parse(data)
+            assert not parsed.bozo, (folder, name, parsed.get("bozo_exception"))
+    all_rss = feedparser.parse((out / "all/rss.xml").read_bytes())
+    assert len(all_rss.entries) == 6
+    ai = feedparser.parse((out / "topics/ai/atom.xml").read_bytes())
+    # "AI" (the real seed) and "ai" (a sample) are one topic; newest first.
+    assert [e.link for e in ai.entries] == [
+        "https://lab.example.net/blog/model-cards",
+        "https://www.govtech.com/public-safety/Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html",
+        "https://tech.example.com/2020/01/13/inference-chip",
+    ]
+    assert ai.feed.title == "feedgen-news — AI"
+    for name in ("index.html", "feeds.opml", "embed.js", "all/embed.html", "topics/ai/index.html"):
+        assert (out / name).is_file()
+
+
+def test_drafts_are_held_back_by_default_and_the_summary_says_how_to_include_them(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = build_cmd(seeds, out)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1].startswith(
+        "feedgen-news: 6 records read: 4 published, 2 held back "
+        "(published: false; use --unpublished to include them), 0 rejected."
+    )
+    links = [e.link for e in feedparser.parse((out / "all/rss.xml").read_bytes()).entries]
+    assert len(links) == 4
+    assert not any("govtech" in link or "draft" in link for link in links)
+    assert not (out / "topics/aws-ai").exists()  # only the draft seed has that topic
+
+
+def test_same_input_gives_byte_identical_output(seeds: Path, tmp_path: Path) -> None:
+    assert build_cmd(seeds, tmp_path / "one", "--unpublished").exit_code == 0
+    assert build_cmd(seeds, tmp_path / "two", "--unpublished").exit_code == 0
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert one == two and len(one) == 42
+
+
+def test_noop_rebuild_rewrites_nothing_and_quiet_prints_nothing(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build_cmd(seeds, out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build_cmd(seeds, out)
+    assert "0 files written" in again.stderr
+    quiet = build_cmd(seeds, out, "--quiet")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_a_draft_published_earlier_is_removed_by_the_next_default_build(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    (out / "notes").mkdir(parents=True)
+    (out / "notes/mine.txt").write_text("not written by feedgen-news")
+    build_cmd(seeds, out, "--unpublished")
+    assert (out / "topics/aws-ai/rss.xml").exists()
+    result = build_cmd(seeds, out)
+    assert "removed" in result.stderr and " 0 removed" not in result.stderr
+    assert not (out / "topics/aws-ai").exists()
+    assert b"govtech" not in b"".join(tree(out).values())
+    assert (out / "notes/mine.txt").read_text() == "not written by feedgen-news"
+
+
+def test_rejected_record_costs_only_itself(seeds: Path, tmp_path: Path) -> None:
+    (seeds / "zz_bad.txt").write_text(
+        "---\ntitle: Broken\nsourceUrl: https://example.org/broken\n"
+        "publishedDateTime: next tuesday\n---\n"
+    )
+    out = tmp_path / "out"
+    result = build_cmd(seeds, out)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"{seeds}/zz_bad.txt:4:20: publishedDateTime: cannot parse 'next tuesday'")
+    assert "7 records read: 4 published" in lines[-1] and "1 rejected" in lines[-1]
+    assert len(feedparser.parse((out / "all/rss.xml").read_bytes()).entries) == 4
+
+
+def test_strict_writes_nothing(seeds: Path, tmp_path: Path) -> None:
+    (seeds / "zz_bad.txt").write_text("---\ntitle: [unclosed\n---\n")
+    out = tmp_path / "out"
+    result = build_cmd(seeds, out, "--strict")
+    assert result.exit_code == 1
+    assert "--strict: nothing written" in result.stderr
+    assert tree(out) == {}
+
+
+def test_config_errors_exit_2_and_write_nothing(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = build_cmd(seeds, out, "--base-url", "ftp://example.org/")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "feedgen-news: error: base_url must be an absolute http(s) URL, got 'ftp://example.org/'\n"
+    )
+    config = tmp_path / "site.toml"
+    config.write_text('titel = "typo"\n')
+    result = build_cmd(seeds, out, "--config", config)
+    assert result.exit_code == 2
+    assert f"{config}: unknown key 'titel'" in result.stderr
+    result = build_cmd(tmp_path / "missing", out)
+    assert result.exit_code == 2
+    assert result.stderr == f"feedgen-news: error: {tmp_path / 'missing'}: input folder not found\n"
+    assert not out.exists() or tree(out) == {}
+
+
+def test_config_file_sets_the_site(seeds: Path, tmp_path: Path) -> None:
+    config = tmp_path / "feedgen-news.toml"
+    config.write_text(
+        'title = "Example Wire"\nbase_url = "https://feeds.example.org/news"\nlimit = 2\n'
+    )
+    out = tmp_path / "out"
+    assert build_cmd(seeds, out, "--config", config, "--unpublished").exit_code == 0
+    rss = feedparser.parse((out / "all/rss.xml").read_bytes())
+    assert rss.feed.title == "Example Wire"
+    assert len(rss.entries) == 2
+    self_links = [link.href for link in rss.feed.links if link.rel == "self"]
+    assert self_links == ["https://feeds.example.org/news/all/rss.xml"]
+    doc = json.loads((out / "topics/ai/feed.json").read_bytes())
+    assert doc["feed_url"] == "https://feeds.example.org/news/topics/ai/feed.json"
+
+
+def test_check_reports_every_problem_and_writes_nothing(seeds: Path, tmp_path: Path) -> None:
+    (seeds / "zz_bad.txt").write_text("---\ntitle: No URL\npublishedDateTime: 2020-01-01\n---\n")
+    before = tree(seeds)
+    result = run("check", seeds)
+    assert result.exit_code == 1
+    assert f"{seeds}/zz_bad.txt" in result.stderr and "sourceUrl" in result.stderr
+    assert "1 rejected" in result.stderr.splitlines()[-1]
+    assert tree(seeds) == before
+    (seeds / "zz_bad.txt").unlink()
+    assert run("check", seeds).exit_code == 0
+
+
+def test_cache_never_changes_what_is_published(tmp_path: Path) -> None:
+    """Incremental rebuild after changes == a build from nothing, byte for byte."""
+    corpus = tmp_path / "corpus"
+    generate(corpus, 400, seed=7)
+    inc = tmp_path / "inc"
+    assert build_cmd(corpus, inc, "--limit", "5").exit_code == 0
+    mutate(corpus, 60, seed=3)
+    result = build_cmd(corpus, inc, "--limit", "5")
+    assert result.exit_code == 0
+    assert build_cmd(corpus, tmp_path / "fresh", "--limit", "5").exit_code == 0
+    assert tree(inc) == tree(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("include_unpublished", [False, True])
+def test_cached_topics_equal_the_pure_grouping(tmp_path: Path, include_unpublished: bool) -> None:
+    corpus = tmp_path / "corpus"
+    generate(corpus, 300, seed=11)
+    # Duplicates across files and topics: the newer wins, a tie goes to the first path.
+    for i, source in enumerate(sorted(corpus.rglob("*.txt"))[:20]):
+        shutil.copy(source, corpus / f"dup-{i:02}.txt")
+    site = Site(limit=7, include_unpublished=include_unpublished)
+    loaded = load_dir(corpus, site)
+    visible = [r for r in loaded.records if r.is_published or include_unpublished]
+    kept, _ = dedupe(visible)
+    expected = group(kept, site)
+    build(corpus, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
+    cache = RecordCache(tmp_path / "cache" / CACHE_NAME, _parse_fingerprint(site))
+    try:
+        assert cache.stats(), "the cache must be reused, not emptied, for this comparison"
+        losers, _ = cache.duplicates(site)
+        assert losers == {r.path for r in visible} - {r.path for r in kept} != set()
+        assert cache.topics(site, losers) == expected
+    finally:
+        cache.close()
