@@ -13,28 +13,22 @@ import json
 import os
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import lxml.html
 import pytest
 
+from feedgen_news.build import build_records
 from feedgen_news.config import Site
-from feedgen_news.embed import (
-    EMBED_JS,
-    EMBED_PAGE,
-    embed_script,
-    iframe_snippet,
-    render_embed_page,
-    script_snippet,
-)
-from feedgen_news.feeds import FORMATS
+from feedgen_news.embed import SCRIPT_LIMIT
 from feedgen_news.model import Provider, Record
 from feedgen_news.serve import make_server
-from feedgen_news.topics import group
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -80,7 +74,7 @@ RECORDS = [
     story(6, "Sample: regional newsroom tests AI transcription"),
     story(7, "Sample: chip makers publish a shared power metric"),
 ]
-LIMIT = 5  # data-limit of the script embed
+LIMIT = SCRIPT_LIMIT  # data-limit of the script snippet on the topic page
 IFRAME_LIMIT = 6  # site.embed_limit: entries in embed.html
 
 
@@ -97,21 +91,25 @@ def _thread(server: ThreadingHTTPServer) -> threading.Thread:
 
 
 def _write_output(root: Path, site: Site) -> None:
-    """What a build publishes, from the same pure renderers: feeds, embed pages, embed.js."""
-    for topic in group(RECORDS, site):
-        folder = root / topic.relpath
-        folder.mkdir(parents=True, exist_ok=True)
-        for fmt in FORMATS:
-            (folder / fmt.filename).write_bytes(fmt.render(topic, site))
-        (folder / EMBED_PAGE).write_bytes(render_embed_page(topic, site))
-    (root / EMBED_JS).write_bytes(embed_script())
+    """What a build publishes (the pure pipeline: feeds, pages, embed pages, embed.js)."""
+    for output in build_records(RECORDS, site):
+        path = root / output.relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(output.data)
     # The build never emits a javascript: link, so this hostile feed is written by hand.
     (root / "crafted").mkdir()
     shutil.copyfile(CRAFTED, root / "crafted" / "feed.json")
 
 
-def _host_page(site: Site) -> str:
-    [_all, ai] = group(RECORDS, site)
+def _pasted_snippets(topic_page_url: str) -> list[str]:
+    """The snippets exactly as a site owner copies them from the served topic page."""
+    with urllib.request.urlopen(topic_page_url, timeout=10) as response:  # noqa: S310 -- ours
+        page = lxml.html.document_fromstring(response.read().decode("utf-8"))
+    codes = cast(list[lxml.html.HtmlElement], page.xpath("//pre/code"))
+    return [code.text_content() for code in codes]
+
+
+def _host_page(site: Site, iframe: str, script: str) -> str:
     feeds = site.base_url
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>A site that embeds feeds</title>
@@ -132,10 +130,10 @@ h2 {{ font-size: 1rem; margin: 0 0 .5rem; }}
 <h1>Host page on another origin</h1>
 <main>
 <section id="script"><h2>embed.js (data-limit="{LIMIT}")</h2>
-{script_snippet(ai, site, LIMIT)}
+{script}
 </section>
 <section id="iframe"><h2>iframe (embed.html)</h2>
-{iframe_snippet(ai, site)}
+{iframe}
 </section>
 <section id="crafted"><h2>Crafted feed with javascript: links</h2>
 <div data-feedgen-news="{feeds}crafted/feed.json" data-limit="10"></div>
@@ -160,7 +158,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         embed_limit=IFRAME_LIMIT,
     )
     _write_output(out, site)
-    (host_dir / "index.html").write_text(_host_page(site), encoding="utf-8")
+    threads = [_thread(feed_server)]
+    iframe, script = _pasted_snippets(f"{site.base_url}topics/ai/")
+    (host_dir / "index.html").write_text(_host_page(site, iframe, script), encoding="utf-8")
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -169,7 +169,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     host_server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Quiet, directory=str(host_dir))
     )
-    threads = [_thread(feed_server), _thread(host_server)]
+    threads.append(_thread(host_server))
     try:
         yield Servers(site.base_url, f"http://127.0.0.1:{host_server.server_address[1]}/")
     finally:
@@ -307,3 +307,22 @@ def test_iframe_snippet_renders_embed_html_without_scripts(
     finally:
         host.switch_to.default_content()
     assert host.execute_script("return window.alerts") == []
+
+
+@pytest.mark.parametrize(("scheme", "background"), [("light", "#ffffff"), ("dark", "#161616")])
+def test_embed_page_follows_prefers_color_scheme(
+    browser: WebDriver, servers: Servers, scheme: str, background: str
+) -> None:
+    media = {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", media)
+    try:
+        browser.get(f"{servers.feeds}topics/ai/embed.html")
+        shown = browser.execute_script(
+            "const c = getComputedStyle(document.body).backgroundColor.match(/\\d+/g);"
+            "return '#' + c.slice(0, 3).map(n => (+n).toString(16).padStart(2, '0')).join('')"
+        )
+        assert shown == background
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / f"embed-{scheme}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
