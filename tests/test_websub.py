@@ -301,6 +301,7 @@ def test_an_unreachable_hub_never_fails_or_stalls_the_build(tmp_path: Path) -> N
 
     assert time.monotonic() - start < 5
     assert (tmp_path / "out" / "topics" / "energy" / "feed.json").is_file()
-    assert len(report.pings) == len(report.changed_feed_urls) == 6
+    assert len(report.changed_feed_urls) == 6
+    assert report.pings, "the failed pings must be reported"
     assert "could not reach hub" in report.pings[0]
     assert all("\n" not in line for line in report.pings)
