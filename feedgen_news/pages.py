@@ -44,13 +44,13 @@ _CSS = """\
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;\
 color:var(--fg);background:var(--bg);overflow-wrap:anywhere}
-.wrap{max-width:52rem;margin:0 auto;padding:0 1rem}
+.wrap{max-width:52rem;margin-left:auto;margin-right:auto;padding-left:1rem;padding-right:1rem}
 .skip{position:absolute;left:-999rem}
 .skip:focus{left:1rem;top:1rem;padding:.5rem;background:var(--card)}
 a{color:var(--link)}
 a:visited{color:var(--visited)}
 a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
-body>header{padding:1.5rem 0 1rem;border-bottom:1px solid var(--rule)}
+body>header{padding-top:1.5rem;padding-bottom:1rem;border-bottom:1px solid var(--rule)}
 body>header nav{font-size:.9rem}
 h1{margin:.25rem 0;font-size:1.8rem;line-height:1.2}
 h2{margin:2rem 0 .75rem;font-size:1.35rem}
@@ -71,8 +71,8 @@ code,pre{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;\
 background:var(--code);border-radius:.25rem}
 code{padding:.05rem .25rem}
 pre{padding:.6rem .75rem;overflow-x:auto;white-space:pre-wrap}
-body>footer{margin:2.5rem 0 1.5rem;padding-top:1rem;border-top:1px solid var(--rule);\
-font-size:.85rem;color:var(--muted)}
+body>footer{margin-top:2.5rem;margin-bottom:1.5rem;padding-top:1rem;\
+border-top:1px solid var(--rule);font-size:.85rem;color:var(--muted)}
 """
 
 

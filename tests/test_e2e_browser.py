@@ -1,0 +1,198 @@
+"""A real browser: headless Chromium loads the served index.html and a topic page.
+
+Checks what a person and a browser's feed autodiscovery get: the ``<link rel="alternate">`` tags,
+readable entries with thumbnails, a hostile title shown as text with nothing run, and a layout
+that fits a phone and follows the dark color scheme. Screenshots go to tests/artifacts/; set
+FEEDGEN_NEWS_DOCS_SCREENSHOTS=1 to also refresh docs/topic-page.png for the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DOCS_PNG = Path(__file__).parent.parent / "docs" / "topic-page.png"
+TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+LABELS = ("RSS", "Atom", "JSON Feed")
+FILES = ("rss.xml", "atom.xml", "feed.json")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    require("chromium", "chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--hide-scrollbars",
+        "--window-size=1100,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    # Leave any alert open, so the test can see that none was raised.
+    options.unhandled_prompt_behavior = "ignore"
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def load(driver: Any, url: str) -> None:
+    driver.get(url)
+    # Lazy thumbnails: wait until every image in the document has finished (or failed).
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all([...document.images].map(i => i.decode().catch(() => null)))"
+        ".then(() => done(true));"
+    )
+
+
+def alternates(driver: Any) -> list[tuple[str, str, str]]:
+    links = driver.find_elements("css selector", "head link[rel='alternate']")
+    return [
+        (e.get_attribute("type"), e.get_attribute("title"), e.get_attribute("href")) for e in links
+    ]
+
+
+def assert_nothing_ran(driver: Any) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert  # noqa: B018 - the property raises when no alert is open
+    assert driver.execute_script("return document.scripts.length") == 0
+
+
+def screenshot(driver: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    return path
+
+
+def test_index_autodiscovery_feed_list_and_hostile_title(browser: Any, live_site: LiveSite) -> None:
+    load(browser, live_site.url)
+    base = live_site.url
+
+    assert browser.title == SITE_TITLE
+    assert alternates(browser) == [
+        *(
+            (t, f"{SITE_TITLE} ({label})", f"{base}all/{f}")
+            for t, label, f in zip(TYPES, LABELS, FILES, strict=True)
+        ),
+        ("text/x-opml", "All feeds (OPML)", f"{base}feeds.opml"),
+    ]
+    rows = browser.find_elements("css selector", "ul.feeds > li")
+    names = [r.find_element("css selector", "h3").text for r in rows]
+    assert names == ["All topics", "AI", "Économie", "Energy", "Libraries"]
+    ai = rows[1]
+    assert (
+        ai.find_element("css selector", ".meta").text == "2 entries · newest 21 Nov 2026, 10:30 UTC"
+    )
+    hrefs = [a.get_attribute("href") for a in ai.find_elements("css selector", ".subscribe a")]
+    assert hrefs == [f"{base}topics/ai/{f}" for f in FILES]
+    # The hostile title is on the page as text, and nothing ran.
+    assert HOSTILE in browser.find_element("css selector", "main").text
+    assert_nothing_ran(browser)
+    screenshot(browser, "index.png")
+
+
+def test_every_link_to_the_site_resolves(browser: Any, live_site: LiveSite) -> None:
+    load(browser, live_site.url)
+    own = {
+        a.get_attribute("href")
+        for a in browser.find_elements("css selector", "a[href]")
+        if a.get_attribute("href").startswith(live_site.url)
+    }
+    own |= {h for _, _, h in alternates(browser)}
+    assert len(own) >= 20
+    for url in sorted(own):
+        status, headers, _ = fetch(url.split("#")[0])
+        assert status == 200, url
+        if url.endswith(FILES):
+            assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_topic_page_shows_entries_and_autodiscovers_its_feeds(
+    browser: Any, live_site: LiveSite
+) -> None:
+    page = f"{live_site.url}topics/ai/"
+    load(browser, page)
+
+    assert browser.title == f"{SITE_TITLE} — AI"
+    assert alternates(browser)[:3] == [
+        (t, f"{SITE_TITLE} — AI ({label})", f"{page}{f}")
+        for t, label, f in zip(TYPES, LABELS, FILES, strict=True)
+    ]
+    assert browser.find_element("css selector", "h1").text == "AI"
+    articles = browser.find_elements("css selector", "ol.entries article")
+    expected = sorted((s for s in SAMPLES if "topics/ai" in s.feeds), key=lambda s: s.published)
+    expected.reverse()
+    assert [a.find_element("css selector", "h3").text for a in articles] == [
+        s.title for s in expected
+    ]
+    assert [a.find_element("css selector", "h3 a").get_attribute("href") for a in articles] == [
+        s.url for s in expected
+    ]
+    assert [a.find_element("css selector", "time").get_attribute("datetime") for a in articles] == [
+        f"{s.published:%Y-%m-%dT%H:%M:%SZ}" for s in expected
+    ]
+    hostile = articles[0]
+    assert hostile.find_element("css selector", "h3").text == HOSTILE
+    assert "<img src=x onerror=alert(2)>" in hostile.text
+    assert hostile.find_elements("css selector", "img") == []
+    # The thumbnail is a real, loaded image of the size the record gave.
+    thumb = articles[1].find_element("css selector", "img.thumb")
+    assert browser.execute_script("return arguments[0].naturalWidth", thumb) == 480
+    assert thumb.get_attribute("loading") == "lazy"
+    assert thumb.get_attribute("alt") == "Sample illustration of a reading room"
+    related = articles[1].find_element("css selector", "ul.related a")
+    assert related.text == "Sample: what a library AI workshop covers"
+    assert_nothing_ran(browser)
+
+    shot = screenshot(browser, "topic-page.png")
+    if os.environ.get("FEEDGEN_NEWS_DOCS_SCREENSHOTS") == "1":
+        DOCS_PNG.parent.mkdir(exist_ok=True)
+        DOCS_PNG.write_bytes(shot.read_bytes())
+
+
+def test_topic_page_fits_a_phone_and_follows_dark_mode(browser: Any, live_site: LiveSite) -> None:
+    page = f"{live_site.url}topics/ai/"
+    size = browser.get_window_size()
+    try:
+        browser.set_window_size(390, 844)
+        load(browser, page)
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        screenshot(browser, "topic-page-phone.png")
+        light = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        browser.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        dark = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert (light, dark) == ("rgb(253, 253, 253)", "rgb(18, 18, 18)")
+        screenshot(browser, "topic-page-dark.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.set_window_size(size["width"], size["height"])
