@@ -10,12 +10,12 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import __version__, embed, opml, pages, publish
+from . import __version__, embed, opml, pages, publish, websub
 from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, relabel
 from .config import Site
 from .errors import ConfigError, Problem
@@ -40,7 +40,7 @@ class BuildReport:
     published: PublishReport | None  # None when --strict refused to write
     parsed: int  # files parsed this run (the rest came from the cache)
     changed_feed_urls: tuple[str, ...] = ()
-    pings: tuple[str, ...] = field(default=())  # one line per failed hub ping
+    pings: tuple[str, ...] = ()  # one line when the WebSub hub could not be notified
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -117,10 +117,9 @@ def build(
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
     pings: tuple[str, ...] = ()
     if ping and site.hub and changed:
-        from .websub import ping as send_pings
-
-        results = send_pings(site.hub, changed)
-        pings = tuple(f"{r.feed_url}: {r.detail}" for r in results if not r.ok)
+        results = websub.ping(site.hub, changed)
+        failure = websub.summarize(site.hub, results)
+        pings = (failure,) if failure else ()
     feeds = len(topics) * len(FORMATS)
     return BuildReport(counts, tuple(problems), feeds, report, parsed, changed, pings)
 

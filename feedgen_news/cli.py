@@ -174,7 +174,7 @@ def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool
         sys.exit(EXIT_OK)
     _print_problems(report.problems)
     for line in report.pings:
-        click.echo(f"feedgen-news: hub ping failed: {line}", err=True)
+        click.echo(f"feedgen-news: {line}", err=True)
     summary = _describe(report.counts)
     if published is None:
         click.echo(

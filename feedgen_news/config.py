@@ -41,6 +41,10 @@ class Site:
             raise ConfigError(f"hub must be an absolute http(s) URL, got {self.hub!r}")
         if self.limit < 0:
             raise ConfigError(f"limit must be 0 (all) or more, got {self.limit}")
+        if self.embed_limit < 0:
+            raise ConfigError(f"embed_limit must be 0 (all) or more, got {self.embed_limit}")
+        if self.cache_max_age < 0:
+            raise ConfigError(f"cache_max_age must be 0 or more, got {self.cache_max_age}")
         if self.max_file_bytes <= 0:
             raise ConfigError(f"max_file_bytes must be positive, got {self.max_file_bytes}")
 
