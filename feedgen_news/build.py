@@ -10,13 +10,15 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__, embed, opml, pages, publish, websub
-from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, relabel
+from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, Rows, prepare, relabel
 from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
@@ -26,10 +28,13 @@ from .records import iter_record_files, read_record
 from .topics import Topic, dedupe, group
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
 DEFAULT_CACHE_DIR = ".feedgen-news"
 _CHUNK = 256  # files per task: big enough to amortise pickling, small enough to balance cores
 _PAGE = "index.html"
 _POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
+_RENDER_POOL_MIN = 1000  # likewise, entries to render
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +95,10 @@ def build(
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
-    with publish.output_lock(output_dir, lock_timeout):
+    with publish.output_lock(output_dir, lock_timeout), _workers(jobs) as workers:
         cache = RecordCache(cache_dir / CACHE_NAME, _parse_fingerprint(site))
         try:
-            stats, parsed = _sync(cache, input_dir, site, jobs, progress)
+            stats, parsed = _sync(cache, input_dir, site, workers, progress)
             losers, duplicate_warnings = cache.duplicates(site)
             counts = cache.counts(site, losers)
             problems = relabel(
@@ -111,7 +116,7 @@ def build(
             topics = cache.topics(site, losers)
         finally:
             cache.close()
-        outputs, kept, state = _plan(topics, site, manifest)
+        outputs, kept, state = _plan(topics, site, manifest, workers)
         state["inputs"] = inputs
         report = publish.write(output_dir, outputs, kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
@@ -132,7 +137,14 @@ def check(
     records: list[Record] = []
     problems: list[Problem] = []
     files = rejected = 0
-    for parsed in _parse_all(input_dir, _scan(input_dir), site, jobs, None):
+    items = _scan(input_dir)
+    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    parse = partial(_parse_chunk, str(input_dir), site=site)
+    with _workers(jobs) as workers:
+        results = [
+            p for ps in workers.map(parse, chunks, worth_it=len(items) >= _POOL_MIN) for p in ps
+        ]
+    for parsed in results:
         files += 1
         problems.extend(parsed.problems)
         if parsed.record is None:
@@ -164,8 +176,34 @@ def _scan(input_dir: Path) -> list[Stat]:
     return out
 
 
+class _Workers:
+    """Processes for the CPU-bound steps (YAML parsing, rendering): the GIL rules out threads, and
+    feedgen changes the process locale while it formats dates. Started on first use, and only
+    when there is enough work to pay for them."""
+
+    def __init__(self, jobs: int | None) -> None:
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, worth_it: bool) -> Iterator[R]:
+        if self.jobs <= 1 or len(items) <= 1 or not worth_it:
+            return map(fn, items)
+        if self._pool is None:
+            # fork: workers start in milliseconds and inherit the imported modules.
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
+        return self._pool.map(fn, items)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
 def _sync(
-    cache: RecordCache, input_dir: Path, site: Site, jobs: int | None, progress: Progress | None
+    cache: RecordCache,
+    input_dir: Path,
+    site: Site,
+    workers: _Workers,
+    progress: Progress | None,
 ) -> tuple[list[Stat], int]:
     """Bring the cache up to date with the input folder; returns the scan and files parsed."""
     stats = _scan(input_dir)
@@ -175,13 +213,14 @@ def _sync(
     removed = [relpath for relpath in known if relpath not in current]
     if removed:
         cache.store((), removed)
-    batch: list[ParsedFile] = []
-    for parsed in _parse_all(input_dir, changed, site, jobs, progress):
-        batch.append(parsed)
-        if len(batch) >= _CHUNK:
-            cache.store(batch)
-            batch.clear()
-    cache.store(batch)
+    chunks = [changed[i : i + _CHUNK] for i in range(0, len(changed), _CHUNK)]
+    parse = partial(_parse_chunk_rows, str(input_dir), site=site)
+    done = 0
+    for rows in workers.map(parse, chunks, worth_it=len(changed) >= _POOL_MIN):
+        cache.store(rows, replacing=bool(known))
+        done += len(rows)
+        if progress:
+            progress(done, len(changed))
     return stats, len(changed)
 
 
@@ -193,28 +232,17 @@ def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFi
     return out
 
 
-def _parse_all(
-    input_dir: Path, items: list[Stat], site: Site, jobs: int | None, progress: Progress | None
-) -> Iterator[ParsedFile]:
-    """Parse files, on every core when there are many (processes: YAML parsing holds the GIL)."""
-    total = len(items)
-    chunks = [items[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    done = 0
-    if workers <= 1 or total < _POOL_MIN:
-        for chunk in chunks:
-            yield from _parse_chunk(str(input_dir), chunk, site)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-        return
-    # fork: workers start in milliseconds and inherit the imported modules.
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        for result in pool.map(partial(_parse_chunk, str(input_dir), site=site), chunks):
-            yield from result
-            done += len(result)
-            if progress:
-                progress(done, total)
+def _parse_chunk_rows(input_dir: str, items: list[Stat], site: Site) -> list[Rows]:
+    return [prepare(parsed) for parsed in _parse_chunk(input_dir, items, site)]
+
+
+@contextmanager
+def _workers(jobs: int | None) -> Iterator[_Workers]:
+    workers = _Workers(jobs)
+    try:
+        yield workers
+    finally:
+        workers.close()
 
 
 # -- planning output files -------------------------------------------------------------------
@@ -249,12 +277,13 @@ def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
 
 
 def _plan(
-    topics: Sequence[Topic], site: Site, manifest: Manifest
+    topics: Sequence[Topic], site: Site, manifest: Manifest, workers: _Workers
 ) -> tuple[list[OutputFile], list[str], dict[str, str]]:
     """Render only topics whose digest changed since the last build; keep the others' files."""
     outputs: list[OutputFile] = []
     kept: list[str] = []
     state: dict[str, str] = {}
+    stale: list[Topic] = []
     site_key = f"{__version__}\n{site!r}\n"
     for topic in topics:
         digest = hashlib.sha256((site_key + repr(topic)).encode()).hexdigest()
@@ -265,7 +294,11 @@ def _plan(
         ):
             kept.extend(files)
         else:
-            outputs.extend(_render_topic(topic, site))
+            stale.append(topic)
+    entries = sum(len(t.records) for t in stale)
+    render = partial(_render_topic, site=site)
+    for rendered in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
+        outputs.extend(rendered)
     outputs.extend(_render_site_files(topics, site))
     return outputs, kept, state
 

@@ -71,6 +71,32 @@ def _micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A ParsedFile as table rows: made in the parser processes, so the writer only inserts."""
+
+    file: tuple[str, int, int, bool, bytes | None]
+    entry: tuple[str, str, int, bool, bytes] | None
+    topics: tuple[tuple[str, int, str, str, str, bool], ...]
+
+
+def prepare(parsed: ParsedFile) -> Rows:
+    """Pickle and index one parsed file for ``RecordCache.store``."""
+    problems = pickle.dumps(parsed.problems, protocol=5) if parsed.problems else None
+    r = parsed.record
+    file_row = (parsed.relpath, parsed.size, parsed.mtime_ns, r is None, problems)
+    if r is None:
+        return Rows(file_row, None, ())
+    when = _micros(r.published)
+    entry = (parsed.relpath, r.url, when, r.is_published, pickle.dumps(r, protocol=5))
+    topics: dict[str, tuple[str, int, str, str, str, bool]] = {}
+    for name in r.topics:
+        key = topic_key(name)
+        if key not in topics:
+            topics[key] = (key, when, r.url, parsed.relpath, name.strip(), r.is_published)
+    return Rows(file_row, entry, tuple(topics.values()))
+
+
 class RecordCache:
     """A SQLite file of ParsedFiles. ``fingerprint`` names everything that changes how a file
     parses (package version, parse settings): a different one starts the cache afresh."""
@@ -123,47 +149,33 @@ class RecordCache:
             r: (s, m) for r, s, m in self._db.execute("SELECT relpath, size, mtime_ns FROM files")
         }
 
-    def store(self, parsed: Iterable[ParsedFile], removed: Iterable[str] = ()) -> None:
-        """Replace the rows of these files and forget the removed ones, in one transaction."""
+    def store(
+        self, rows: Iterable[Rows], removed: Iterable[str] = (), *, replacing: bool = True
+    ) -> None:
+        """Store prepared rows (see ``prepare``) and forget the removed files, in one transaction.
+
+        ``replacing=False`` promises these files are new to the cache, which skips the deletes.
+        """
         db = self._db
+        rows = list(rows)
         db.execute("BEGIN IMMEDIATE")
         try:
-            for relpath in removed:
-                self._forget(relpath)
-            for p in parsed:
-                self._forget(p.relpath)
-                rejected = p.record is None
-                problems = pickle.dumps(p.problems, protocol=5) if p.problems else None
-                db.execute(
-                    "INSERT INTO files VALUES (?,?,?,?,?)",
-                    (p.relpath, p.size, p.mtime_ns, rejected, problems),
-                )
-                if p.record is None:
-                    continue
-                r = p.record
-                when = _micros(r.published)
-                db.execute(
-                    "INSERT INTO entries VALUES (?,?,?,?,?)",
-                    (p.relpath, r.url, when, r.is_published, pickle.dumps(r, protocol=5)),
-                )
-                seen: set[str] = set()
-                for name in r.topics:
-                    key = topic_key(name)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    db.execute(
-                        "INSERT INTO entry_topics VALUES (?,?,?,?,?,?)",
-                        (key, when, r.url, p.relpath, name.strip(), r.is_published),
-                    )
+            gone = [(relpath,) for relpath in removed]
+            if replacing:
+                gone.extend((r.file[0],) for r in rows)
+            for table in ("files", "entries", "entry_topics"):
+                db.executemany(f"DELETE FROM {table} WHERE relpath=?", gone)
+            db.executemany("INSERT INTO files VALUES (?,?,?,?,?)", (r.file for r in rows))
+            db.executemany(
+                "INSERT INTO entries VALUES (?,?,?,?,?)", (r.entry for r in rows if r.entry)
+            )
+            db.executemany(
+                "INSERT INTO entry_topics VALUES (?,?,?,?,?,?)", (t for r in rows for t in r.topics)
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-
-    def _forget(self, relpath: str) -> None:
-        for table in ("files", "entries", "entry_topics"):
-            self._db.execute(f"DELETE FROM {table} WHERE relpath=?", (relpath,))
 
     def problems(self) -> list[Problem]:
         """Every stored problem, in path order."""
