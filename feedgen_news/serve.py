@@ -17,6 +17,7 @@ from pathlib import Path
 from posixpath import splitext
 from urllib.parse import quote, unquote, urlsplit
 
+from . import __version__
 from .errors import ConfigError
 
 # Feed files share extensions with other files (rss.xml and atom.xml are both .xml), so the type
@@ -252,8 +253,9 @@ def make_server(
     """A bound, not yet running server for ``root`` (port 0 picks a free port)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        server_version = "feedgen-news"
-        sys_version = ""
+        def version_string(self) -> str:
+            return f"feedgen-news/{__version__}"
+
         protocol_version = "HTTP/1.1"  # keep-alive: feed readers reuse the connection
 
         def _answer(self) -> None:

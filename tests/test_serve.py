@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from feedgen_news import __version__
 from feedgen_news.errors import ConfigError
 from feedgen_news.serve import Response, make_server, respond, serve
 
@@ -293,6 +294,7 @@ def test_server_over_a_socket_logs_one_line_per_request(running: tuple[int, list
     assert first.status == 200
     assert gzip.decompress(body) == FEED
     assert first.getheader("Content-Type") == "application/rss+xml; charset=utf-8"
+    assert first.getheader("Server") == f"feedgen-news/{__version__}"
     # Same kept-alive connection: a conditional GET transfers no body.
     conn.request("GET", "/all/rss.xml", headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
     second = conn.getresponse()
