@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -16,6 +18,7 @@ from feedgen_news import __version__
 from feedgen_news.config import Site
 from feedgen_news.feeds import ATOM, FORMATS, JSON, RSS, FeedFormat, feed_url, page_url
 from feedgen_news.model import Image, Provider, Record, RelatedLink
+from feedgen_news.records import parse_record
 from feedgen_news.topics import Topic
 
 NS = {
@@ -51,6 +54,7 @@ RELATED_TITLE = (
     "Springfield City Council moves to ban facial recognition; "
     "says systems are unproven, inaccurate"
 )
+SEED_FILE = Path(__file__).parent.parent / "seeds" / "000_1599838c583e8360.txt"
 HOSTILE = "<script>alert(1)</script> & ]]>"
 SITE = Site(
     title="Test News",
@@ -85,6 +89,28 @@ def seed_record() -> Record:
         ),
         is_published=False,
     )
+
+
+def parsed_seed() -> Record:
+    """The real seed file through records.py, as the build reads it."""
+    record, problems = parse_record(SEED_FILE.read_bytes(), SEED_FILE.name, Site())
+    assert problems == [] and record is not None
+    return record
+
+
+def test_the_seed_file_parses_to_its_mirror_here() -> None:
+    assert parsed_seed() == seed_record()
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.filename)
+def test_secured_and_unmapped_fields_never_reach_a_feed(fmt: FeedFormat) -> None:
+    secret = re.search(rb'^secured: "([^"]+)"', SEED_FILE.read_bytes(), re.MULTILINE)
+    assert secret is not None and len(secret.group(1)) > 100
+    data = render(fmt, topic_of(parsed_seed(), slug="all", name="Test News"))
+    for leak in (secret.group(1), secret.group(1)[:16], b"secured", b"quality", b"heat"):
+        assert leak not in data
+    # The related story's own excerpt and images are not mapped either.
+    assert b"arc-anglerfish" not in data and b"Springfield police" not in data
 
 
 def sample(n: int, **changes: Any) -> Record:
@@ -129,7 +155,7 @@ def html_text(fragment: str) -> tuple[str, list[str]]:
 
 
 def test_rss_maps_the_seed_record() -> None:
-    data = render(RSS, topic_of(seed_record()))
+    data = render(RSS, topic_of(parsed_seed()))
     item = parse_xml(data).find("channel/item")
     assert item is not None
     assert item.findtext("title") == SEED_TITLE
@@ -166,7 +192,7 @@ def test_rss_maps_the_seed_record() -> None:
 
 
 def test_atom_maps_the_seed_record() -> None:
-    data = render(ATOM, topic_of(seed_record()))
+    data = render(ATOM, topic_of(parsed_seed()))
     entry = parse_xml(data).find(f"{A}entry")
     assert entry is not None
     assert entry.findtext(f"{A}id") == SEED_URL
@@ -204,7 +230,7 @@ def test_atom_maps_the_seed_record() -> None:
 
 
 def test_json_feed_maps_the_seed_record() -> None:
-    feed = json.loads(render(JSON, topic_of(seed_record())))
+    feed = json.loads(render(JSON, topic_of(parsed_seed())))
     (item,) = feed["items"]
     content_html = item.pop("content_html")
     assert item == {
@@ -535,3 +561,12 @@ def test_rendering_is_deterministic(fmt: FeedFormat) -> None:
     first = render(fmt, topic, HUB_SITE)
     assert render(fmt, topic, HUB_SITE) == first
     assert fmt.render(replace(topic), replace(HUB_SITE)) == first
+
+
+def test_categories_are_deduplicated_case_insensitively() -> None:
+    record = sample(1, topics=("AI", "ai", "Économie"), category="économie")
+    for fmt in (RSS, ATOM):
+        entry = parse_feed(render(fmt, topic_of(record))).entries[0]
+        assert [t.term for t in entry.tags] == ["AI", "Économie"]
+    (item,) = json.loads(render(JSON, topic_of(record)))["items"]
+    assert item["tags"] == ["AI", "Économie"]
