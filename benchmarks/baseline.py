@@ -95,7 +95,35 @@ def build(in_dir: Path, out_dir: Path) -> int:
     return len(records)
 
 
+# The floors from the issue's table: what any tool must pay at least, on one core.
+
+
+def record_paths(in_dir: Path) -> list[Path]:
+    return [
+        Path(dirpath) / name
+        for dirpath, _, filenames in os.walk(in_dir)
+        for name in filenames
+        if name.endswith((".txt", ".md"))
+    ]
+
+
+def floor_read(in_dir: Path) -> int:
+    """Read every record file; returns the bytes read."""
+    return sum(len(path.read_bytes()) for path in record_paths(in_dir))
+
+
+def floor_parse(in_dir: Path) -> int:
+    """Read and CSafeLoader-parse every record file, nothing else; returns the count."""
+    return sum(1 for path in record_paths(in_dir) if load(path))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python -m benchmarks.baseline IN OUT")
-    build(Path(sys.argv[1]), Path(sys.argv[2]))
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == "--floor-read":
+        floor_read(Path(args[1]))
+    elif len(args) == 3 and args[0] == "--floor-parse":
+        floor_parse(Path(args[1]))
+    elif len(args) == 2:
+        build(Path(args[0]), Path(args[1]))
+    else:
+        sys.exit("usage: python -m benchmarks.baseline [--floor-read|--floor-parse] IN OUT")

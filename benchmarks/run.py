@@ -5,8 +5,8 @@
 For each size: generate the records once (cached in DATA/<n>/ while the generator version and
 seed match), hard-link them into a scratch input folder, then run, each tool in its own
 subprocess: a full build from nothing, the same build again (no-op), and rebuilds after 0.1% and
-1% of the records were changed, added or deleted. Prints a Markdown table and writes it to
-benchmarks/results.md.
+1% of the records were changed, added or deleted; plus the issue's floors (reading every file,
+CSafeLoader parsing alone). Prints a Markdown table and writes it to benchmarks/results.md.
 """
 
 from __future__ import annotations
@@ -35,11 +35,21 @@ SEED = 0
 CHANGE_FRACTIONS = (0.001, 0.01)
 BASELINE = "baseline"
 FEEDGEN_NEWS = "feedgen-news"
-TOOL_NAMES = {BASELINE: "baseline feedgen script", FEEDGEN_NEWS: "feedgen-news"}
+# The issue's lower bounds, one core: reading every file, and CSafeLoader parsing alone.
+FLOORS = ("floor-read", "floor-parse")
+TOOL_NAMES = {
+    BASELINE: "baseline feedgen script",
+    "floor-read": "floor: reading every file",
+    "floor-parse": "floor: CSafeLoader parsing alone",
+    FEEDGEN_NEWS: "feedgen-news",
+}
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MIB = 1024 * 1024
 
 Snapshot = dict[str, tuple[int, int, int]]
+# Users' installs keep compiled bytecode; a sandbox that disables it would make every run pay
+# for compiling the tool's modules.
+_CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass
@@ -52,6 +62,7 @@ class Step:
     rewritten: int | None = None  # output files added, changed or removed by this run
     output_files: int | None = None
     error: str | None = None  # why the step failed; None when it succeeded
+    load: float | None = None  # 1-minute load average just before: other work skews timings
 
     @property
     def ok(self) -> bool:
@@ -121,7 +132,12 @@ def run_measured(
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            list(argv),
+            cwd=cwd,
+            env=_CHILD_ENV,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         result: dict[str, float | int] = {}
         done = threading.Event()
@@ -242,6 +258,8 @@ def bench_size(
         out, cache = work / f"{tool}-out", work / f"{tool}-cache"
         if tool == BASELINE:
             return [sys.executable, "-m", "benchmarks.baseline", str(in_dir), str(out)]
+        if tool in FLOORS:
+            return [sys.executable, "-m", "benchmarks.baseline", f"--{tool}", str(in_dir), str(out)]
         if cli is None:
             return "feedgen-news is not installed in this environment (pip install -e .)"
         return [
@@ -259,8 +277,8 @@ def bench_size(
 
     def step(tool: str, name: str) -> None:
         result = results[tool]
-        if result.failed:
-            return  # a rebuild after a failed build measures nothing
+        if result.failed or (tool in FLOORS and name != "full build"):
+            return  # a rebuild after a failed build measures nothing; floors have no rebuild
         out = work / f"{tool}-out"
         before = snapshot(out)
         cmd = argv(tool)
@@ -271,22 +289,23 @@ def bench_size(
         log = work / f"{tool}-{name.replace(' ', '-')}.log"
         # The baseline must run from the repo root to import `benchmarks`; feedgen-news runs in
         # the scratch folder so no feedgen-news.toml of the repo is picked up.
-        cwd = ROOT if tool == BASELINE else work
+        cwd = work if tool == FEEDGEN_NEWS else ROOT
+        load = os.getloadavg()[0]
         seconds, peak, code = run_measured(cmd, cwd, log, timeout)
-        s = Step(name, seconds, peak)
+        s = Step(name, seconds, peak, load=load)
         if code is None:
             s.error = f"timed out after {timeout:.0f} s (log: {log})"
         elif code != 0:
             s.error = f"exit {code}: {_last_line(log)} (log: {log})"
-        else:
+        elif tool not in FLOORS:
             after = snapshot(out)
             s.rewritten = count_rewritten(before, after)
             s.output_files = len(after)
         result.steps[name] = s
         if s.ok:
             _say(
-                f"[{n:,}] {tool} {name}: {seconds:.2f} s, peak {peak:.0f} MiB, "
-                f"{s.rewritten} of {s.output_files} output files written"
+                f"[{n:,}] {tool} {name}: {seconds:.2f} s, peak {peak:.0f} MiB"
+                + ("" if tool in FLOORS else f", {s.rewritten} of {s.output_files} files written")
             )
         else:
             _say(f"[{n:,}] {tool} {name}: FAILED: {s.error}")
@@ -354,7 +373,10 @@ def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) ->
         f"Records from `benchmarks/generate.py` (generator v{GENERATOR_VERSION}, seed {SEED}); "
         "the baseline is `benchmarks/baseline.py`. Times are wall-clock seconds for a fresh "
         "process (interpreter start-up included); peak memory is the largest resident-set sum "
-        "over the process tree, sampled every 50 ms. Ratios compare with the baseline.",
+        "over the process tree, sampled every 50 ms, the largest of any step. Ratios compare "
+        "with the baseline. The changed rebuilds follow each other: 0.1% of the records are "
+        "changed, added or deleted (a third each), rebuilt, then 1% more. A high load average "
+        "in the step table means other work shared the machine and times are inflated.",
         "",
         "| records | tool | " + " | ".join(columns) + " | peak MiB | files rewritten on no-op |",
         "|---:|---|" + "---:|" * (len(columns) + 2),
@@ -393,8 +415,9 @@ def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) ->
         "",
     ]
     lines += [
-        "| records | tool | step | seconds | peak MiB | files written | output files | result |",
-        "|---:|---|---|---:|---:|---:|---:|---|",
+        "| records | tool | step | seconds | peak MiB | files written | output files | load "
+        "| result |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         for s in r.steps.values():
@@ -405,6 +428,7 @@ def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) ->
                 + (f"{s.peak_mib:.0f}" if s.peak_mib is not None else "—")
                 + f" | {'—' if s.rewritten is None else s.rewritten}"
                 + f" | {'—' if s.output_files is None else s.output_files}"
+                + f" | {'—' if s.load is None else f'{s.load:.1f}'}"
                 + f" | {'ok' if s.ok else s.error} |"
             )
     return "\n".join(lines) + "\n"
@@ -425,8 +449,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if not sizes or min(sizes) < 1:
         parser.error("--sizes must be positive")
-    tools = [FEEDGEN_NEWS] if args.skip_baseline else [BASELINE, FEEDGEN_NEWS]
+    tools = [FEEDGEN_NEWS] if args.skip_baseline else [BASELINE, *FLOORS, FEEDGEN_NEWS]
     _say(f"{os.cpu_count()} cores; sizes {', '.join(f'{n:,}' for n in sizes)}")
+    cores = os.cpu_count() or 1
+    if os.getloadavg()[0] > cores / 2:
+        _say(
+            f"warning: load average {os.getloadavg()[0]:.1f} on {cores} cores: other work is "
+            "running, timings will be inflated (see the load column in the report)"
+        )
     results: list[ToolResult] = []
     gen_times: dict[int, float | None] = {}
     for n in sizes:
