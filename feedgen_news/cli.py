@@ -228,3 +228,29 @@ def check_command(
     _print_problems(report.problems)
     click.echo(f"feedgen-news: {_describe(report.counts)}.", err=True)
     sys.exit(EXIT_REJECTED if report.counts.rejected else EXIT_OK)
+
+
+@main.command("serve")
+@click.argument("output_dir", default="output", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one).",
+)
+@_config_option
+def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | None) -> None:
+    """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds."""
+    from . import serve as serving  # only this command needs the HTTP server
+
+    try:
+        site, _ = _load(config_path)
+        serving.serve(
+            output_dir, bind, port, site.cache_max_age, lambda line: click.echo(line, err=True)
+        )
+    except FeedgenNewsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except OSError as exc:  # port in use, address not available
+        _fail(f"cannot listen on {bind}:{port}: {exc.strerror or exc}", EXIT_USAGE)
