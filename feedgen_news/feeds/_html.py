@@ -8,6 +8,7 @@ them appear. Every piece of record text is escaped here: it is data, never marku
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from urllib.parse import urlsplit
 
@@ -28,8 +29,11 @@ def clean(text: str) -> str:
 
 def is_http_url(url: str | None) -> bool:
     """True for an absolute http(s) URL: the only kind of URL ever written."""
-    if not url:
-        return False
+    return bool(url) and _is_http_url(url)
+
+
+@lru_cache(maxsize=65536)  # the same URLs recur in every feed and format of a build
+def _is_http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
@@ -72,6 +76,7 @@ def _text(value: str) -> str:
     return escape(clean(value), quote=False)
 
 
+@lru_cache(maxsize=4096)  # a record is in several feeds, each in three formats: build it once
 def content_html(record: Record) -> str:
     """The entry's HTML: lead ``<img>``, the body (or excerpt) as paragraphs, a Related list.
 
