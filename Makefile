@@ -33,7 +33,7 @@ unit: $(STAMP)
 
 # Rewrite the golden feeds in tests/golden/ from seeds/ after an intended output change.
 golden: $(STAMP)
-	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.refresh_golden
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
