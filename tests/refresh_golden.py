@@ -1,6 +1,5 @@
 """Golden files: the complete output for ``seeds/``, kept in ``tests/golden/`` so any change to
-what users receive shows up in review. ``make golden`` (``python -m tests.refresh_golden``) rewrites them
-after an intended change."""
+what users receive shows up in review. ``make golden`` rewrites them after an intended change."""
 
 from __future__ import annotations
 

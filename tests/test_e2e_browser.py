@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
+
+from tests.conftest import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

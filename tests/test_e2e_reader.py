@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DRAFT_TITLE, FEEDS, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 from feedgen_news.serve import respond
+from tests.conftest import DRAFT_TITLE, FEEDS, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 NAMES = {"all": "", "topics/ai": "AI", "topics/economie": "Économie"}
 NAMES |= {"topics/energy": "Energy", "topics/libraries": "Libraries"}

@@ -1,0 +1,1 @@
+"""Tests mirror the package modules: tests/test_<module>.py."""
