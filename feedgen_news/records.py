@@ -306,6 +306,12 @@ class _Parser:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             reason = f"invalid YAML: {exc.problem or exc.context}"
+            if exc.problem and exc.context and exc.context_mark and mark is exc.problem_mark:
+                started = exc.context_mark.line + _FM_LINE_OFFSET
+                if mark is not None and started != mark.line + _FM_LINE_OFFSET:
+                    reason += f" ({exc.context} started on line {started})"
+            if mark is not None and _line_starts_with_tab(front, mark.line):
+                reason += "; indent with spaces, not tabs"
             if mark is None:
                 raise self.reject(reason) from None
             raise self.reject(reason, mark.line + _FM_LINE_OFFSET, mark.column + 1) from None
@@ -341,7 +347,7 @@ class _Parser:
             node = stack.pop()
             if id(node) in seen:
                 raise self.reject(
-                    "YAML aliases (*name) are not allowed in records",
+                    "YAML anchors and aliases (&name, *name) are not allowed in records",
                     node.start_mark.line + _FM_LINE_OFFSET,
                     node.start_mark.column + 1,
                 )
@@ -401,19 +407,19 @@ class _Parser:
     # -- values --
 
     def text(self, value: str) -> str:
-        """Publishable text: XML-legal, mojibake repaired, NFC, trimmed."""
+        """Publishable text: XML-legal, mojibake repaired, NFC (not trimmed)."""
         if self.clean_escapes and _XML_ILLEGAL.search(value):
             value = _XML_ILLEGAL.sub("", value)
         if not value.isascii():
             if self.repair and _MAYBE_MOJIBAKE.search(value):
                 value = ftfy.fix_text(value, _FTFY)
             value = unicodedata.normalize("NFC", value)
-        return value.strip()
+        return value
 
     def string(self, value: Any, path: tuple[str | int, ...], required: bool) -> str | None:
         """Text from a string or a number; anything else is an error or a dropped value."""
         if isinstance(value, str):
-            return self.text(value) or None
+            return self.text(value).strip() or None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _number_text(value)
         if value is not None or required:
@@ -441,7 +447,10 @@ class _Parser:
     def when(self, value: Any, path: tuple[str | int, ...], required: bool) -> datetime | None:
         parsed = _to_utc(value)
         if parsed is None and value is not None:
-            reason = f"cannot parse {_show(value)}"
+            if isinstance(value, str):
+                reason = f"cannot parse {_show(value)}"
+            else:
+                reason = f"must be a date and time, got {_kind(value)}"
             if required:
                 self.error(path, reason)
             else:
@@ -452,7 +461,7 @@ class _Parser:
         if value is None:
             return None
         if isinstance(value, str):
-            name = self.text(value)
+            name = self.text(value).strip()
             if name:
                 self.warning(path, "a plain string; used as the provider's name")
                 return Provider(name)
@@ -492,7 +501,7 @@ class _Parser:
         for i, item in enumerate(self.items(value, ("topics",), str)):
             path = ("topics", i)
             if isinstance(item, str):
-                topic = self.text(item)
+                topic = self.text(item).strip()
             elif isinstance(item, int | float) and not isinstance(item, bool):
                 topic = _number_text(item)
             else:
@@ -606,7 +615,7 @@ class _Parser:
             title=title,
             published=published,
             excerpt=self.string(fm.get("excerpt"), ("excerpt",), required=False),
-            body=self.text(body_text) or None if body_text else None,
+            body=self.text(body_text) if body_text else None,
             amp_url=self.url(fm.get("ampUrl"), ("ampUrl",), required=False),
             amp_cache_url=self.url(fm.get("cdnAmpUrl"), ("cdnAmpUrl",), required=False),
             provider=self.provider(fm.get("provider"), ("provider",)),
@@ -616,7 +625,8 @@ class _Parser:
             related=self.related(fm.get("related")),
             is_published=self.is_published(fm.get("published")),
         )
-        return record, self.problems
+        # In file order; sorted() is stable, so problems on one line keep their order.
+        return record, sorted(self.problems, key=_line_of)
 
     def required_text(self, value: Any) -> str | None:
         if value is None:
@@ -628,6 +638,15 @@ class _Parser:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _line_starts_with_tab(text: str, index: int) -> bool:
+    lines = text.split("\n", index + 1)
+    return index < len(lines) and lines[index].startswith("\t")
+
+
+def _line_of(problem: Problem) -> int:
+    return problem.line or 0
 
 
 def _may_have_raw_bad(data: bytes) -> bool:
@@ -700,7 +719,7 @@ def _strip_blank_lines(body: str) -> str:
         first += 1
     while not lines[last - 1].strip():
         last -= 1
-    return "\n".join(line.rstrip() for line in lines[first:last])
+    return "\n".join(lines[first:last]).rstrip()
 
 
 def _http_url(value: str) -> str | None:
@@ -715,8 +734,10 @@ def _http_url(value: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname:  # urlsplit lowercases it
         return None
+    if not url.startswith(("http://", "https://")):
+        url = parts.scheme + url[len(parts.scheme) :]
     return url
 
 
