@@ -40,16 +40,99 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _FM_LINE_OFFSET = 2
 
 
-class _RecordLoader(_BaseLoader):
-    """Safe loader without the implicit timestamp resolver: dates stay strings for
-    ``_to_utc`` (``datetime.fromisoformat`` is faster than PyYAML's regex-and-construct, and
-    one function then handles every date shape)."""
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+# Records are a few levels deep; libyaml itself stops at 1000, near Python's recursion limit.
+_MAX_DEPTH = 64
+_SafeConstructor = yaml.constructor.SafeConstructor
+_SCALARS = {
+    "tag:yaml.org,2002:null": _SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _SafeConstructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SafeConstructor.construct_yaml_float,
+}
 
-    # A class attribute like PyYAML's own; never mutated.
-    yaml_implicit_resolvers: dict[Any, Any] = {  # noqa: RUF012
-        first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+
+def _implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """PyYAML's implicit resolvers by first character, wildcards merged in, minus timestamps:
+    dates stay strings for ``_to_utc`` (``datetime.fromisoformat`` is faster than PyYAML's
+    regex-and-construct, and one function then handles every date shape)."""
+    table = _BaseLoader.yaml_implicit_resolvers
+    wildcard = table.get(None, [])
+    return {
+        first: [(tag, rx) for tag, rx in [*resolvers, *wildcard] if tag != _TIMESTAMP_TAG]
+        for first, resolvers in table.items()
+        if first is not None
     }
+
+
+_RESOLVERS = _implicit_resolvers()
+_NO_RESOLVERS: list[tuple[str, re.Pattern[str]]] = []
+
+
+class _RecordLoader(_BaseLoader):
+    """Safe loader, tuned for records (it roughly halves the time of plain ``CSafeLoader``).
+
+    ``resolve`` is PyYAML's without path resolvers (never registered) or timestamps, and
+    ``build`` turns the composed node tree into Python values directly, handing anything
+    but plain strings, lists, mappings and the core scalars to ``SafeConstructor``.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, rx in _RESOLVERS.get(value[:1], _NO_RESOLVERS):
+                    if rx.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass  # no path resolvers
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def build(self, node: Node, depth: int = 0) -> Any:
+        """The value of ``node``. The tree must be alias-free (see ``refuse_aliases``):
+        shared nodes would be built again for every reference."""
+        tag = node.tag
+        kind = type(node)
+        if isinstance(node, ScalarNode):
+            if tag == _STR:
+                return node.value
+            scalar = _SCALARS.get(tag)
+            if scalar is not None:
+                try:
+                    return scalar(self, node)
+                except ValueError:  # e.g. an integer beyond Python's digit limit
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"cannot read this value as {tag[18:]}", node.start_mark
+                    ) from None
+        elif depth >= _MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {_MAX_DEPTH} levels deep", node.start_mark
+            )
+        elif kind is SequenceNode and tag == _SEQ:
+            return [self.build(item, depth + 1) for item in node.value]
+        elif kind is MappingNode and tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    break  # `<<` merges: SafeConstructor knows how
+                key = self.build(key_node, depth + 1)
+                try:
+                    mapping[key] = self.build(value_node, depth + 1)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "found unhashable key", key_node.start_mark
+                    ) from None
+            else:
+                return mapping
+        # Explicit tags (!!binary, !!set, !!python/..., unknown ones) and merges.
+        return _SafeConstructor.construct_object(self, node, deep=True)
 
 
 # --- file discovery ---------------------------------------------------------------------------
@@ -157,8 +240,6 @@ _BOMS = {
     b"\xff\xfe": "UTF-16",
     b"\xfe\xff": "UTF-16",
 }
-# A fence line is exactly `---` (CRLF allowed); never the substring `---` inside a line.
-_FENCE = re.compile(r"^---\r?$", re.MULTILINE)
 # Characters neither XML 1.0 nor YAML accept in a file (NUL is rejected earlier as binary).
 # DEL and C1 controls are legal XML but YAML refuses them; they are usually mojibake.
 _RAW_BAD = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -289,12 +370,17 @@ class _Parser:
                 raise self.reject("front matter not closed: no line '---' after line 1", 1)
             raise self.reject("no front matter: the first line must be exactly '---'", 1)
         start = text.index("\n") + 1
-        end = _FENCE.search(text, start)
-        if end is None:
-            raise self.reject("front matter not closed: no line '---' after line 1", 1)
-        front = text[start : end.start()]
-        body = text[end.end() + 1 :]
-        return front, body
+        # str.find, not a multiline regex: about 10x faster on a typical record.
+        newline = start - 1
+        while True:
+            newline = text.find("\n---", newline)
+            if newline < 0:
+                raise self.reject("front matter not closed: no line '---' after line 1", 1)
+            after = newline + 4
+            if text.startswith(("\n", "\r\n"), after) or text[after:] in ("", "\r"):
+                body_start = text.find("\n", after) + 1 or len(text)
+                return text[start : newline + 1], text[body_start:]
+            newline = after
 
     def load_yaml(self, front: str) -> dict[Any, Any]:
         loader = _RecordLoader(front)
@@ -302,7 +388,7 @@ class _Parser:
             root = loader.get_single_node()
             if root is not None and "*" in front:  # only aliases can share nodes
                 self.refuse_aliases(root)
-            data = None if root is None else loader.construct_document(root)
+            data = None if root is None else loader.build(root)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             reason = f"invalid YAML: {exc.problem or exc.context}"
@@ -320,8 +406,9 @@ class _Parser:
             raise self.reject(
                 f"invalid YAML: {exc.reason}", line + _FM_LINE_OFFSET - 1, col
             ) from None
-        except (yaml.YAMLError, ValueError, OverflowError, RecursionError, TypeError) as exc:
-            # e.g. an integer beyond Python's digit limit, or deep nesting in the pure parser
+        except RecursionError:  # deep nesting in the pure-Python parser or SafeConstructor
+            raise self.reject("invalid YAML: nested too deeply") from None
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
             raise self.reject(f"invalid YAML: {type(exc).__name__}") from None
         finally:
             loader.dispose()
