@@ -20,6 +20,7 @@ from feedgen_news.errors import Problem
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import (
     LoadResult,
+    _RecordLoader,
     iter_record_files,
     load_dir,
     parse_record,
@@ -716,3 +717,58 @@ def test_arbitrary_yaml_documents_never_raise(document: dict[str, Any], body: st
     front = yaml.safe_dump(document, allow_unicode=True)
     data = f"---\n{front}---\n{body}".encode("utf-8", "replace")
     check_invariants(*parse_record(data, "x.txt", SITE))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        scalars.filter(lambda v: v == v),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=5)
+        ),
+        max_leaves=20,
+    )
+)
+def test_the_fast_builder_equals_pyyaml_safe_constructor(value: Any) -> None:
+    # Same resolver on both sides: only the node -> value step differs.
+    front = yaml.safe_dump({"v": value}, allow_unicode=True)
+    fast = _RecordLoader(front)
+    reference = _RecordLoader(front)
+    try:
+        node = fast.get_single_node()
+        assert node is not None
+        assert fast.build(node) == reference.get_single_data()
+    finally:
+        fast.dispose()
+        reference.dispose()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("<<: {category: merged}\ncategory: own", "own"),
+        ("<<: {category: merged}", "merged"),
+        ("category: !!str 2026", "2026"),
+        ("category: !!binary aGVsbG8=", None),  # bytes are not text: dropped with a warning
+    ],
+)
+def test_explicit_tags_and_merge_keys_follow_pyyaml(yaml_text: str, expected: str | None) -> None:
+    record, _ = parse_text(GOOD_HEAD + f"publishedDateTime: 2020-01-13\n{yaml_text}\n---\n")
+    assert record is not None and record.category == expected
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("category: !!str {a: 1}", "5:11: invalid YAML: expected a scalar node, but found mapping"),
+        ("? [a]\n: 1", "5:3: invalid YAML: found unhashable key"),
+        (
+            "category: !custom x",
+            "5:11: invalid YAML: could not determine a constructor for the tag '!custom'",
+        ),
+        ("x: " + "[" * 70 + "]" * 70, "5:67: invalid YAML: nested more than 64 levels deep"),
+    ],
+)
+def test_odd_yaml_is_rejected_with_a_position(yaml_text: str, message: str) -> None:
+    record, problems = parse_text(GOOD_HEAD + f"publishedDateTime: 2020-01-13\n{yaml_text}\n---\n")
+    assert record is None and [str(p) for p in problems] == [f"x.txt:{message}"]
