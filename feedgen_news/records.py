@@ -346,23 +346,23 @@ class _Parser:
 
     def clean_raw(self, text: str) -> str:
         """Remove characters YAML and XML refuse, once, for the whole file (rare path)."""
+        if self.repair and _C1.search(text):
+            # C1 controls are mostly mojibake (UTF-8 read as Latin-1): map them back through
+            # Windows-1252, as ftfy does, so the text repair below can still undo it.
+            text = ftfy.fixes.fix_c1_controls(text)
         found = _RAW_BAD.search(text)
         if found is None:
             return text
         line = text.count("\n", 0, found.start()) + 1
         col = found.start() - text.rfind("\n", 0, found.start())
-        count = len(_RAW_BAD.findall(text))
-        if self.repair and _C1.search(text):
-            # C1 controls are mostly mojibake (UTF-8 read as Latin-1): map them back through
-            # Windows-1252 so the text repair below can still undo it.
-            text = ftfy.fixes.fix_c1_controls(text)
-        text = _RAW_BAD.sub("", text)
+        cleaned = _RAW_BAD.sub("", text)
         self.warn(
-            f"removed {count} control character(s) (first: U+{ord(found.group()):04X})",
+            f"removed {len(text) - len(cleaned)} control character(s)"
+            f" (first: U+{ord(found.group()):04X})",
             line=line,
             column=col,
         )
-        return text
+        return cleaned
 
     def split(self, text: str) -> tuple[str, str]:
         if not text.startswith(("---\n", "---\r\n")):

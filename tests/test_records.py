@@ -772,3 +772,22 @@ def test_explicit_tags_and_merge_keys_follow_pyyaml(yaml_text: str, expected: st
 def test_odd_yaml_is_rejected_with_a_position(yaml_text: str, message: str) -> None:
     record, problems = parse_text(GOOD_HEAD + f"publishedDateTime: 2020-01-13\n{yaml_text}\n---\n")
     assert record is None and [str(p) for p in problems] == [f"x.txt:{message}"]
+
+
+@pytest.mark.parametrize(
+    ("repair", "title"),
+    [(True, "don\u2019t \ufffdstop"), (False, "don\u00e2t \ufffdstop")],
+)
+def test_raw_c1_controls_are_mojibake_repaired_or_removed(repair: bool, title: str) -> None:
+    # UTF-8 read as Latin-1 leaves C1 controls, which YAML refuses: they are mapped back
+    # through Windows-1252 (then repaired) or, without repair, removed.
+    raw = "don\u00e2\x80\x99t \ufffdstop\ufffe\uffff"
+    text = f"---\ntitle: {raw}\nsourceUrl: https://example.org/1\npublishedDateTime: 2020-01-13\n"
+    record, problems = parse_record(
+        (text + "---\n").encode(), "c1.txt", Site(repair_mojibake=repair)
+    )
+    assert record is not None and record.title == title
+    removed = "2:21: warning: removed 2 control character(s) (first: U+FFFE)"
+    if not repair:
+        removed = "2:12: warning: removed 4 control character(s) (first: U+0080)"
+    assert [str(p) for p in problems] == [f"c1.txt:{removed}"]
