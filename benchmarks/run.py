@@ -320,7 +320,9 @@ def bench_size(
         _say(f"[{n:,}] mutated input: {changed} changed, {added} added, {deleted} deleted")
         for tool in tools:
             step(tool, _change_label(fraction))
-    if not keep:
+    if keep or any(r.failed for r in results.values()):
+        _say(f"[{n:,}] scratch folder and logs kept in {work}")
+    else:
         shutil.rmtree(work, ignore_errors=True)
     return list(results.values()), gen_seconds
 
@@ -440,7 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where data is cached")
     parser.add_argument("--skip-baseline", action="store_true", help="measure feedgen-news only")
     parser.add_argument("--timeout", type=float, help="seconds per step (default: by size)")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep scratch folders and logs (always kept on failure)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown report file")
     args = parser.parse_args(argv)
     try:
