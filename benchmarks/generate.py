@@ -315,7 +315,11 @@ def mutate(out_dir: Path, n_changed: int, seed: int = 1) -> tuple[int, int, int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.generate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("out", type=Path, help="folder to write the records into")
     parser.add_argument("n", type=int, help="number of records")
     parser.add_argument("--seed", type=int, default=0)

@@ -437,7 +437,11 @@ def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sizes")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where data is cached")
     parser.add_argument("--skip-baseline", action="store_true", help="measure feedgen-news only")
