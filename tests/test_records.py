@@ -791,3 +791,19 @@ def test_raw_c1_controls_are_mojibake_repaired_or_removed(repair: bool, title: s
     if not repair:
         removed = "2:12: warning: removed 4 control character(s) (first: U+0080)"
     assert [str(p) for p in problems] == [f"c1.txt:{removed}"]
+
+
+YAML_BITS = [
+    *("---\n", "title: ", "sourceUrl: ", "publishedDateTime: ", "topics:\n", "images:\n"),
+    *("related:\n", "url: ", "- ", "  ", "\n", "\r\n", "\t", "&a ", "*a", "[", "]", "{", "}"),
+    *(": ", "? ", "<<: ", "!!str ", "!!binary ", "|\n", "'", '"', "\\x01", "\\ud800", "\x00"),
+    *("\x85", "\x80", "\ufeff", "\u00e9", "\u00e2\u20ac\u2122", "https://example.org/x"),
+    "2020-01-13",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(YAML_BITS), max_size=40).map("".join))
+def test_yaml_ish_fragments_never_raise(text: str) -> None:
+    for data in (text, f"---\n{text}\n---\n"):
+        check_invariants(*parse_record(data.encode("utf-8", "surrogatepass"), "x.txt", SITE))
