@@ -38,8 +38,6 @@ RECORD_SUFFIXES = (".txt", ".md")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # The front matter starts on the file's second line; YAML marks are 0-based.
 _FM_LINE_OFFSET = 2
-
-
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -73,7 +71,7 @@ _NO_RESOLVERS: list[tuple[str, re.Pattern[str]]] = []
 
 
 class _RecordLoader(_BaseLoader):
-    """Safe loader, tuned for records (it roughly halves the time of plain ``CSafeLoader``).
+    """Safe loader tuned for records: about 0.55x the time of plain ``CSafeLoader``.
 
     ``resolve`` is PyYAML's without path resolvers (never registered) or timestamps, and
     ``build`` turns the composed node tree into Python values directly, handing anything
@@ -123,8 +121,9 @@ class _RecordLoader(_BaseLoader):
                 if key_node.tag == _MERGE:
                     break  # `<<` merges: SafeConstructor knows how
                 key = self.build(key_node, depth + 1)
+                value = self.build(value_node, depth + 1)
                 try:
-                    mapping[key] = self.build(value_node, depth + 1)
+                    mapping[key] = value
                 except TypeError:
                     raise yaml.constructor.ConstructorError(
                         None, None, "found unhashable key", key_node.start_mark
