@@ -1,0 +1,173 @@
+"""The output folder's lock: overlapping builds (a cron run that outlasts its interval) never
+interleave; a build that cannot get the lock in time exits 75 and writes nothing.
+
+Every build here is a real ``feedgen-news`` process. The test holds the lock itself with
+``flock`` on ``.feedgen-news.lock``, as any other tool (``flock(1)`` in a deploy script) can.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+
+CLI = Path(sys.executable).with_name("feedgen-news")
+RECORDS = 300
+EXIT_LOCKED = 75
+
+
+@dataclass(frozen=True)
+class Site:
+    work: Path
+    records: Path
+    reference: dict[str, bytes]  # a single uncontended build of ``records``
+    summary: str  # its last stderr line, with the output folder written as {out}
+
+
+def _args(records: Path, out: Path, cache: Path, *extra: str) -> list[str]:
+    return [str(CLI), "build", str(records), "-o", str(out), "--cache-dir", str(cache), *extra]
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+
+
+def _stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """relpath -> (inode, mtime_ns) of every file: any rewrite or replace changes one of them."""
+    stamps: dict[str, tuple[int, int]] = {}
+    for p in sorted(root.rglob("*")):
+        st = p.stat()
+        stamps[p.relative_to(root).as_posix()] = (st.st_ino, st.st_mtime_ns)
+    return stamps
+
+
+@contextmanager
+def holding_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder's build lock, as another build would."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    work = tmp_path_factory.mktemp("lock")
+    records = work / "records"
+    generate(records, RECORDS, seed=75)
+    out = work / "reference"
+    result = _run(_args(records, out, work / "reference-cache"), work)
+    assert result.returncode == 0, result.stderr
+    summary = result.stderr.splitlines()[-1].replace(f" {out}/:", " {out}/:")
+    assert "{out}" in summary and " 0 unchanged, 0 removed." in summary, summary
+    return Site(work, records, _tree(out), summary)
+
+
+@pytest.mark.parametrize("timeout", ["0", "0.5"])
+def test_build_gives_up_after_lock_timeout_exit_75_and_writes_nothing(
+    site: Site, tmp_path: Path, timeout: str
+) -> None:
+    # An earlier build's output and cache, and newer records: a build would change both.
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert _run(_args(site.records, out, cache), tmp_path).returncode == 0
+    records = tmp_path / "records"
+    shutil.copytree(site.records, records)
+    next(records.rglob("*.txt")).unlink()
+    before_out, before_cache = _stamps(out), _stamps(cache)
+    before_bytes = _tree(out)
+
+    with holding_lock(out):
+        started = time.monotonic()
+        result = _run(_args(records, out, cache, "--lock-timeout", timeout), tmp_path)
+        waited = time.monotonic() - started
+
+    assert result.returncode == EXIT_LOCKED
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"feedgen-news: error: {out}: another build is writing this output folder; "
+        f"gave up after {timeout} s (raise --lock-timeout to wait longer)\n"
+    )
+    assert waited >= float(timeout)
+    assert _stamps(out) == before_out
+    assert _tree(out) == before_bytes
+    assert _stamps(cache) == before_cache
+
+
+def test_locked_first_build_creates_no_output_and_no_cache(site: Site, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    with holding_lock(out):
+        result = _run(_args(site.records, out, cache, "--lock-timeout", "0.5"), tmp_path)
+    assert result.returncode == EXIT_LOCKED, result.stderr
+    assert [p.name for p in out.iterdir()] == [LOCK_NAME]
+    assert (out / LOCK_NAME).read_bytes() == b""
+    assert not cache.exists()
+
+
+def test_build_waits_for_the_lock_then_publishes(site: Site, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    with holding_lock(out):
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            _args(site.records, out, cache, "--lock-timeout", "60"),
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        still_waiting = proc.poll() is None
+        written_while_locked = sorted(p.name for p in out.iterdir())
+    _, stderr = proc.communicate(timeout=120)
+    waited = time.monotonic() - started
+
+    assert still_waiting
+    assert written_while_locked == [LOCK_NAME]
+    assert proc.returncode == 0, stderr
+    assert waited >= 1.5
+    assert stderr.splitlines()[-1] == site.summary.replace("{out}", str(out))
+    assert _tree(out) == site.reference
+
+
+def test_two_concurrent_builds_take_turns_and_equal_one_build(site: Site, tmp_path: Path) -> None:
+    """Two identical cron runs released at the same instant: one publishes, the other waits for
+    it and then finds nothing to do. Neither sees half of the other's work."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    args = _args(site.records, out, cache, "--lock-timeout", "60")
+    with holding_lock(out):
+        procs = [
+            subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        time.sleep(1.0)  # both are now waiting for the lock
+        both_waiting = all(p.poll() is None for p in procs)
+    results = [(p.communicate(timeout=120)[1], p.returncode) for p in procs]
+
+    assert both_waiting
+    assert [code for _, code in results] == [0, 0], results
+    publishing = site.summary.replace("{out}", str(out))
+    written = int(publishing.split(" files written, ")[0].rpartition(" ")[2])
+    idle = publishing.replace(
+        f" {written} files written, 0 unchanged,", f" 0 files written, {written} unchanged,"
+    )
+    assert sorted(stderr.splitlines()[-1] for stderr, _ in results) == sorted([publishing, idle])
+    assert _tree(out) == site.reference
+    assert MANIFEST_NAME in site.reference
