@@ -119,6 +119,16 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
 
+def _comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """A folder's files, its manifest reduced to the files it lists: the manifest's build
+    state is opaque and may name the cache it was built with."""
+    out = dict(tree)
+    if MANIFEST_NAME in out:
+        listed = json.loads(out[MANIFEST_NAME])["files"]
+        out[MANIFEST_NAME] = json.dumps(listed, sort_keys=True).encode()
+    return out
+
+
 def _found(files: dict[str, bytes], needles: set[bytes]) -> list[str]:
     """Where any needle occurs: "relpath: needle" lines, empty when none does."""
     return sorted(
@@ -212,7 +222,8 @@ def test_default_build_after_unpublished_build_removes_every_draft(
     result = _build(records, Path("out"))
     assert result.exit_code == 0, result.output
     files = _files(Path("out"))
-    assert files == _files(Path("fresh"))  # exactly what a default build from nothing gives
+    # Exactly what a default build from nothing gives.
+    assert _comparable(files) == _comparable(_files(Path("fresh")))
     removed = sorted(set(with_drafts) - set(files))
     assert removed == [
         f"topics/aws-ai/{name}"

@@ -8,6 +8,7 @@ Every build here is a real ``feedgen-news`` process. The test holds the lock its
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -47,6 +48,16 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def _tree(root: Path) -> dict[str, bytes]:
     files = sorted(p for p in root.rglob("*") if p.is_file())
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+
+
+def _comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """A folder's files, its manifest reduced to the files it lists: the manifest's build
+    state is opaque and may name the cache it was built with."""
+    out = dict(tree)
+    if MANIFEST_NAME in out:
+        listed = json.loads(out[MANIFEST_NAME])["files"]
+        out[MANIFEST_NAME] = json.dumps(listed, sort_keys=True).encode()
+    return out
 
 
 def _stamps(root: Path) -> dict[str, tuple[int, int]]:
@@ -144,7 +155,7 @@ def test_build_waits_for_the_lock_then_publishes(site: Site, tmp_path: Path) -> 
     assert proc.returncode == 0, stderr
     assert waited >= 1.5
     assert stderr.splitlines()[-1] == site.summary.replace("{out}", str(out))
-    assert _tree(out) == site.reference
+    assert _comparable(_tree(out)) == _comparable(site.reference)
 
 
 def test_two_concurrent_builds_take_turns_and_equal_one_build(site: Site, tmp_path: Path) -> None:
@@ -169,5 +180,5 @@ def test_two_concurrent_builds_take_turns_and_equal_one_build(site: Site, tmp_pa
         f" {written} files written, 0 unchanged,", f" 0 files written, {written} unchanged,"
     )
     assert sorted(stderr.splitlines()[-1] for stderr, _ in results) == sorted([publishing, idle])
-    assert _tree(out) == site.reference
+    assert _comparable(_tree(out)) == _comparable(site.reference)
     assert MANIFEST_NAME in site.reference
