@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import __version__, embed, opml, pages, publish, websub
-from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, Rows, prepare, relabel
+from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, Rows, Summary, prepare, relabel
 from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
 from .model import Record
 from .publish import Manifest, OutputFile, PublishReport
-from .records import iter_record_files, read_record
+from .records import read_record, scan_record_files
 from .topics import Topic, dedupe, group
 
 Progress = Callable[[int, int], None]
@@ -35,6 +35,7 @@ _CHUNK = 256  # files per task: big enough to amortise pickling, small enough to
 _PAGE = "index.html"
 _POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
 _RENDER_POOL_MIN = 1000  # likewise, entries to render
+_STORE_BATCH = 4096  # rows per cache transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +99,22 @@ def build(
     with publish.output_lock(output_dir, lock_timeout), _workers(jobs) as workers:
         cache = RecordCache(cache_dir / CACHE_NAME, _parse_fingerprint(site))
         try:
-            stats, parsed = _sync(cache, input_dir, site, workers, progress)
-            losers, duplicate_warnings = cache.duplicates(site)
-            counts = cache.counts(site, losers)
+            parsed = _sync(cache, input_dir, site, workers, progress)
+            inputs = _inputs_digest(site, cache.token())
+            summary = cache.summary(inputs)
+            if summary is None:
+                dropped, duplicate_warnings = cache.duplicates(site)
+                counts = cache.counts(site, dropped)
+                summary = Summary(counts, frozenset(dropped), tuple(duplicate_warnings))
+                cache.save_summary(inputs, summary)
+            counts, losers = summary.counts, summary.losers
             problems = relabel(
-                sorted([*cache.problems(), *duplicate_warnings], key=lambda p: p.path),
+                sorted([*cache.problems(), *summary.duplicate_warnings], key=lambda p: p.path),
                 str(input_dir) if label is None else label,
             )
             if strict and counts.rejected:
                 return BuildReport(counts, tuple(problems), 0, None, parsed)
             manifest = publish.read_manifest(output_dir)
-            inputs = _inputs_digest(site, stats)
             if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
                 unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
                 feeds = sum(1 for p in manifest.files if _is_feed(p))
@@ -166,13 +172,12 @@ Stat = tuple[str, int, int]  # relpath, size, mtime_ns
 
 def _scan(input_dir: Path) -> list[Stat]:
     out: list[Stat] = []
-    for path in iter_record_files(input_dir):
+    for relpath, entry in scan_record_files(input_dir):
         try:
-            st = path.stat()
+            st = entry.stat()  # follows symlinks, like the read will
+            out.append((relpath, st.st_size, st.st_mtime_ns))
         except OSError:
-            st = None  # vanished or unreadable: read_record reports it
-        relpath = path.relative_to(input_dir).as_posix()
-        out.append((relpath, st.st_size, st.st_mtime_ns) if st else (relpath, -1, -1))
+            out.append((relpath, -1, -1))  # vanished or unreadable: read_record reports it
     return out
 
 
@@ -204,8 +209,8 @@ def _sync(
     site: Site,
     workers: _Workers,
     progress: Progress | None,
-) -> tuple[list[Stat], int]:
-    """Bring the cache up to date with the input folder; returns the scan and files parsed."""
+) -> int:
+    """Bring the cache up to date with the input folder; returns how many files were parsed."""
     stats = _scan(input_dir)
     known = cache.stats()
     changed = [s for s in stats if known.get(s[0]) != (s[1], s[2]) or s[1] < 0]
@@ -215,13 +220,23 @@ def _sync(
         cache.store((), removed)
     chunks = [changed[i : i + _CHUNK] for i in range(0, len(changed), _CHUNK)]
     parse = partial(_parse_chunk_rows, str(input_dir), site=site)
+    bulk = not known and len(changed) >= _POOL_MIN
+    if bulk:
+        cache.drop_indexes()
     done = 0
+    batch: list[Rows] = []
     for rows in workers.map(parse, chunks, worth_it=len(changed) >= _POOL_MIN):
-        cache.store(rows, replacing=bool(known))
+        batch.extend(rows)
         done += len(rows)
+        if len(batch) >= _STORE_BATCH:
+            cache.store(batch, replacing=bool(known))
+            batch = []
         if progress:
             progress(done, len(changed))
-    return stats, len(changed)
+    cache.store(batch, replacing=bool(known))
+    if bulk:
+        cache.create_indexes()
+    return len(changed)
 
 
 def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
@@ -316,11 +331,9 @@ def _parse_fingerprint(site: Site) -> str:
     return f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
 
 
-def _inputs_digest(site: Site, stats: list[Stat]) -> str:
-    h = hashlib.sha256(f"{__version__}\n{site!r}\n".encode())
-    for relpath, size, mtime_ns in stats:
-        h.update(f"{relpath}\0{size}\0{mtime_ns}\n".encode())
-    return h.hexdigest()
+def _inputs_digest(site: Site, cache_token: str) -> str:
+    """Names everything the output depends on: the version, the settings and the records."""
+    return hashlib.sha256(f"{__version__}\n{site!r}\n{cache_token}".encode()).hexdigest()
 
 
 def _check_input(input_dir: Path) -> None:

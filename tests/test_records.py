@@ -807,3 +807,21 @@ YAML_BITS = [
 def test_yaml_ish_fragments_never_raise(text: str) -> None:
     for data in (text, f"---\n{text}\n---\n"):
         check_invariants(*parse_record(data.encode("utf-8", "surrogatepass"), "x.txt", SITE))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Springfield police donâ€™t use facial recognition programs.",
+        "Ã©tÃ© 2020 â€” a summary",
+        "cafÃ©\u00a0menu and naÃ¯ve â€œquotesâ€\x9d here",
+        "plain ASCII text",
+        "already fine: café, naïve, “quotes”",
+    ],
+)
+def test_word_by_word_repair_equals_whole_string_repair(text: str) -> None:
+    import ftfy
+
+    from feedgen_news.records import _FTFY, _repair_mojibake
+
+    assert _repair_mojibake(text) == ftfy.fix_text(text, _FTFY)
