@@ -114,10 +114,11 @@ def write(
 ) -> PublishReport:
     """Make ``root`` hold exactly ``outputs`` plus ``kept`` (last build's files, not re-rendered).
 
-    Order makes a kill at any point safe: the manifest is first widened to old + new files, so a
-    later build still knows every file it may have to remove; each file is written to a temporary
-    file beside it, fsynced and renamed over the old one; stale files are removed last, then the
-    manifest is narrowed to what now exists. Files this tool never wrote are never touched.
+    Order makes a kill at any point safe: the manifest is first widened to old + new files (and
+    its build state dropped), so a later build still knows every file it may have to remove and
+    re-renders everything; each file is written to a temporary file beside it, fsynced and renamed
+    over the old one; stale files are removed last, then the manifest is narrowed to what now
+    exists. Files this tool never wrote are never touched.
     """
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root}: output path exists and is not a folder")
@@ -131,7 +132,9 @@ def write(
         new_files[out.relpath] = sha256(out.data)
     new_state = dict(state or {})
 
-    _write_manifest(root, Manifest({**old.files, **new_files}, old.state))
+    # No build state while files change: the old state would vouch for files this build may
+    # already have replaced, so a build after a crash trusts nothing and renders everything.
+    _write_manifest(root, Manifest({**old.files, **new_files}, {}))
     _sweep_temporaries(root, {p.rpartition("/")[0] for p in (*old.files, *new_files)})
 
     written: list[str] = []

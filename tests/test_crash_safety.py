@@ -340,3 +340,68 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files_and_next_build_comple
         if finished_after is not None:
             window = min(window, finished_after)
     assert states["mixed"] >= MIN_MIXED, states
+
+
+# -- a build that died mid-switch, then an undone change ------------------------------------
+
+FLASH = """---
+title: "Sample: flash story published by mistake"
+sourceUrl: https://news.example.org/2020/02/flash-by-mistake.html
+publishedDateTime: 2020-02-01T08:00:00Z
+published: {published}
+topics:
+  - Energy
+  - Local Government
+---
+"""
+
+
+def _published_bytes(root: Path) -> dict[str, bytes]:
+    return _published(_tree(root))
+
+
+def test_change_undone_after_a_build_died_mid_switch_is_undone_in_every_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record published by mistake, a build that dies after replacing some of its feeds, and
+    the record withdrawn again: the next build must withdraw it from every feed, not trust the
+    dead build's half-done work for topics that look unchanged since the build before it."""
+    from click.testing import CliRunner
+
+    from feedgen_news.cli import main
+
+    monkeypatch.chdir(tmp_path)  # default settings: no feedgen-news.toml here
+    records = tmp_path / "records"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", records)
+    flash = records / "010_flash.txt"
+    flash.write_text(FLASH.format(published="false"), encoding="utf-8")
+    args = ["build", str(records), "-o", "out", "--cache-dir", "cache", "--no-ping"]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    before = _published_bytes(tmp_path / "out")
+
+    # Published by mistake; the build dies once it has replaced the Energy feeds (`all` and
+    # `energy` sort before `local-government`, which it never reaches).
+    flash.write_text(FLASH.format(published="true"), encoding="utf-8")
+    real_replace = os.replace
+
+    def dying_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if "/topics/local-government/" in Path(dst).as_posix():
+            raise OSError(5, "simulated crash")
+        real_replace(src, dst)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", dying_replace)
+        died = runner.invoke(main, args)
+    assert died.exit_code == 70, died.output
+    half_done = _published_bytes(tmp_path / "out")
+    assert b"flash story" in half_done["topics/energy/rss.xml"]
+    assert half_done["topics/local-government/rss.xml"] == before["topics/local-government/rss.xml"]
+
+    # Withdrawn again: every feed must be exactly as before the mistake.
+    flash.write_text(FLASH.format(published="false"), encoding="utf-8")
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    after = _published_bytes(tmp_path / "out")
+    assert sorted(p for p in after if b"flash story" in after[p]) == []
+    assert after == before
