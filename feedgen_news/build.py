@@ -143,7 +143,7 @@ def check(
     records: list[Record] = []
     problems: list[Problem] = []
     files = rejected = 0
-    items = _scan(input_dir)
+    items = scan_record_files(input_dir)
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     parse = partial(_parse_chunk, str(input_dir), site=site)
     with _workers(jobs) as workers:
@@ -168,17 +168,6 @@ def check(
 # -- scanning and parsing ---------------------------------------------------------------------
 
 Stat = tuple[str, int, int]  # relpath, size, mtime_ns
-
-
-def _scan(input_dir: Path) -> list[Stat]:
-    out: list[Stat] = []
-    for relpath, entry in scan_record_files(input_dir):
-        try:
-            st = entry.stat()  # follows symlinks, like the read will
-            out.append((relpath, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append((relpath, -1, -1))  # vanished or unreadable: read_record reports it
-    return out
 
 
 class _Workers:
@@ -211,16 +200,12 @@ def _sync(
     progress: Progress | None,
 ) -> int:
     """Bring the cache up to date with the input folder; returns how many files were parsed."""
-    stats = _scan(input_dir)
-    known = cache.stats()
-    changed = [s for s in stats if known.get(s[0]) != (s[1], s[2]) or s[1] < 0]
-    current = {s[0] for s in stats}
-    removed = [relpath for relpath in known if relpath not in current]
+    changed, removed, fresh = _diff(scan_record_files(input_dir), cache.iter_stats())
     if removed:
         cache.store((), removed)
     chunks = [changed[i : i + _CHUNK] for i in range(0, len(changed), _CHUNK)]
     parse = partial(_parse_chunk_rows, str(input_dir), site=site)
-    bulk = not known and len(changed) >= _POOL_MIN
+    bulk = fresh and len(changed) >= _POOL_MIN
     if bulk:
         cache.drop_indexes()
     done = 0
@@ -229,14 +214,40 @@ def _sync(
         batch.extend(rows)
         done += len(rows)
         if len(batch) >= _STORE_BATCH:
-            cache.store(batch, replacing=bool(known))
+            cache.store(batch, replacing=not fresh)
             batch = []
         if progress:
             progress(done, len(changed))
-    cache.store(batch, replacing=bool(known))
+    cache.store(batch, replacing=not fresh)
     if bulk:
         cache.create_indexes()
     return len(changed)
+
+
+def _diff(scanned: list[Stat], cached: Iterator[Stat]) -> tuple[list[Stat], list[str], bool]:
+    """Files to parse (new or with another size or mtime), files gone, and whether the cache
+    was empty: a merge of two lists sorted by path, so no dict of 100,000 paths is built."""
+    changed: list[Stat] = []
+    removed: list[str] = []
+    fresh = True
+    old = next(cached, None)
+    for stat in scanned:
+        while old is not None and old[0] < stat[0]:
+            removed.append(old[0])
+            fresh = False
+            old = next(cached, None)
+        if old is not None and old[0] == stat[0]:
+            fresh = False
+            if old != stat or stat[1] < 0:
+                changed.append(stat)
+            old = next(cached, None)
+        else:
+            changed.append(stat)
+    while old is not None:
+        removed.append(old[0])
+        fresh = False
+        old = next(cached, None)
+    return changed, removed, fresh
 
 
 def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pickle
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -169,11 +169,14 @@ class RecordCache:
     def close(self) -> None:
         self._db.close()
 
+    def iter_stats(self) -> Iterator[tuple[str, int, int]]:
+        """(relpath, size, mtime_ns) of every file the cache knows, sorted by relpath (SQLite's
+        BINARY order of UTF-8 is Python's order of code points)."""
+        yield from self._db.execute("SELECT relpath, size, mtime_ns FROM files ORDER BY relpath")
+
     def stats(self) -> dict[str, tuple[int, int]]:
         """relpath -> (size, mtime_ns) of every file the cache knows."""
-        return {
-            r: (s, m) for r, s, m in self._db.execute("SELECT relpath, size, mtime_ns FROM files")
-        }
+        return {relpath: (size, mtime) for relpath, size, mtime in self.iter_stats()}
 
     def store(
         self, rows: Iterable[Rows], removed: Iterable[str] = (), *, replacing: bool = True

@@ -159,19 +159,21 @@ def iter_record_files(input_dir: Path) -> list[Path]:
 
     See ``scan_record_files`` for the rules.
     """
-    return [Path(input_dir, relpath) for relpath, _ in scan_record_files(input_dir)]
+    return [Path(input_dir, relpath) for relpath, _, _ in scan_record_files(input_dir)]
 
 
-def scan_record_files(input_dir: Path) -> list[tuple[str, os.DirEntry[str]]]:
-    """Every record file under ``input_dir`` as (relative POSIX path, directory entry), sorted by
-    path. Plain strings and ``DirEntry``s, not ``Path``s: a cron rebuild scans 100,000 files.
+def scan_record_files(input_dir: Path) -> list[tuple[str, int, int]]:
+    """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), sorted by
+    path; size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it).
+    Plain tuples, not ``Path``s or ``DirEntry``s: a cron rebuild scans 100,000 files, and this
+    list is most of its memory.
 
     Dot-files and dot-folders are skipped. Directory symlinks are followed, but each real
     directory is visited once, so a symlink loop cannot hang the walk. Unreadable folders are
     skipped. Non-regular files with a record suffix (a FIFO, a dangling link) are listed so
     that ``read_record`` reports them.
     """
-    found: list[tuple[str, os.DirEntry[str]]] = []
+    found: list[tuple[str, int, int]] = []
     visited: set[str] = {os.path.realpath(input_dir)}
     stack: list[tuple[str, str]] = [(str(input_dir), "")]
     while stack:
@@ -186,28 +188,25 @@ def scan_record_files(input_dir: Path) -> list[tuple[str, os.DirEntry[str]]]:
             name = entry.name
             if name.startswith("."):
                 continue
-            if name.endswith(RECORD_SUFFIXES):
-                try:
-                    is_dir = entry.is_dir()  # follows symlinks
-                except OSError:
-                    is_dir = False
-                if not is_dir:
-                    found.append((f"{prefix}{name}", entry))
-                    continue
-            else:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    continue
-                if not is_dir:
-                    continue
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if name.endswith(RECORD_SUFFIXES):
+                    try:
+                        info = entry.stat()  # follows symlinks, like the read will
+                        found.append((f"{prefix}{name}", info.st_size, info.st_mtime_ns))
+                    except OSError:
+                        found.append((f"{prefix}{name}", -1, -1))
+                continue
             real = os.path.realpath(entry.path)
             if real not in visited:
                 visited.add(real)
                 subdirs.append((entry.path, f"{prefix}{name}/"))
         # Depth-first in name order, so which of two links to one folder wins is stable.
         stack.extend(reversed(subdirs))
-    found.sort(key=lambda item: item[0])
+    found.sort()
     return found
 
 

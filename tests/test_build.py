@@ -244,3 +244,16 @@ def test_cached_topics_equal_the_pure_grouping(tmp_path: Path, include_unpublish
         assert cache.topics(site, losers) == expected
     finally:
         cache.close()
+
+
+def test_diff_of_scan_and_cache_finds_new_changed_and_removed_files() -> None:
+    from feedgen_news.build import _diff
+
+    scanned = [("a.txt", 1, 1), ("b.txt", 2, 2), ("d.txt", 4, 4), ("e.txt", -1, -1)]
+    cached = [("0.txt", 9, 9), ("b.txt", 2, 3), ("c.txt", 3, 3), ("d.txt", 4, 4), ("e.txt", -1, -1)]
+    changed, removed, fresh = _diff(scanned, iter(cached))
+    assert changed == [("a.txt", 1, 1), ("b.txt", 2, 2), ("e.txt", -1, -1)]
+    assert removed == ["0.txt", "c.txt"]
+    assert not fresh
+    assert _diff(scanned, iter([])) == (scanned, [], True)
+    assert _diff([], iter(cached)) == ([], [c[0] for c in cached], False)
