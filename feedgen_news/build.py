@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import __version__, embed, opml, pages, publish, websub
-from .cache import CACHE_NAME, Counts, ParsedFile, RecordCache, Rows, Summary, prepare, relabel
+from .cache import Counts, ParsedFile, RecordCache, Rows, Summary, open_cache, prepare, relabel
 from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
@@ -96,32 +96,32 @@ def build(
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
-    with publish.output_lock(output_dir, lock_timeout), _workers(jobs) as workers:
-        cache = RecordCache(cache_dir / CACHE_NAME, _parse_fingerprint(site))
-        try:
-            parsed = _sync(cache, input_dir, site, workers, progress)
-            inputs = _inputs_digest(site, cache.token())
-            summary = cache.summary(inputs)
-            if summary is None:
-                dropped, duplicate_warnings = cache.duplicates(site)
-                counts = cache.counts(site, dropped)
-                summary = Summary(counts, frozenset(dropped), tuple(duplicate_warnings))
-                cache.save_summary(inputs, summary)
-            counts, losers = summary.counts, summary.losers
-            problems = relabel(
-                sorted([*cache.problems(), *summary.duplicate_warnings], key=lambda p: p.path),
-                str(input_dir) if label is None else label,
-            )
-            if strict and counts.rejected:
-                return BuildReport(counts, tuple(problems), 0, None, parsed)
-            manifest = publish.read_manifest(output_dir)
-            if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
-                unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
-                feeds = sum(1 for p in manifest.files if _is_feed(p))
-                return BuildReport(counts, tuple(problems), feeds, unchanged, parsed)
-            topics = cache.topics(site, losers)
-        finally:
-            cache.close()
+    with (
+        publish.output_lock(output_dir, lock_timeout),
+        _workers(jobs) as workers,
+        open_cache(cache_dir, input_dir, _parse_fingerprint(site), lock_timeout) as cache,
+    ):
+        parsed = _sync(cache, input_dir, site, workers, progress)
+        inputs = _inputs_digest(site, cache.token())
+        summary = cache.summary(inputs)
+        if summary is None:
+            dropped, duplicate_warnings = cache.duplicates(site)
+            counts = cache.counts(site, dropped)
+            summary = Summary(counts, frozenset(dropped), tuple(duplicate_warnings))
+            cache.save_summary(inputs, summary)
+        counts = summary.counts
+        problems = relabel(
+            sorted([*cache.problems(), *summary.duplicate_warnings], key=lambda p: p.path),
+            str(input_dir) if label is None else label,
+        )
+        if strict and counts.rejected:
+            return BuildReport(counts, tuple(problems), 0, None, parsed)
+        manifest = publish.read_manifest(output_dir)
+        if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
+            unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
+            feeds = sum(1 for p in manifest.files if _is_feed(p))
+            return BuildReport(counts, tuple(problems), feeds, unchanged, parsed)
+        topics = cache.topics(site, summary.losers)
         outputs, kept, state = _plan(topics, site, manifest, workers)
         state["inputs"] = inputs
         report = publish.write(output_dir, outputs, kept=kept, state=state)

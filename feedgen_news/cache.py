@@ -8,11 +8,14 @@ silently, and a build from the cache gives the same bytes as a build from nothin
 
 from __future__ import annotations
 
+import hashlib
+import os
 import pickle
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +23,9 @@ from pathlib import Path
 from .config import Site
 from .errors import ConfigError, Problem
 from .model import Record
+from .publish import file_lock
 from .topics import ALL_SLUG, Topic, dedupe, slugify, topic_key
 
-CACHE_NAME = "records.sqlite3"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
@@ -48,6 +51,30 @@ CREATE INDEX IF NOT EXISTS entry_topics_relpath ON entry_topics (relpath);
 """
 _INDEX_NAMES = ("entries_url", "entries_newest", "entry_topics_relpath")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cache_file(cache_dir: Path, input_dir: Path) -> Path:
+    """The cache of one input folder: two sites sharing a cache folder (cron runs every job in
+    $HOME, so both get ./.feedgen-news) must never see each other's records."""
+    key = hashlib.sha256(os.path.realpath(input_dir).encode()).hexdigest()[:16]
+    return cache_dir / f"records-{key}.sqlite3"
+
+
+@contextmanager
+def open_cache(
+    cache_dir: Path, input_dir: Path, fingerprint: str, lock_timeout: float
+) -> Iterator[RecordCache]:
+    """The input folder's cache, locked: two builds of one input folder into two output folders
+    take turns, like two builds into one output folder."""
+    path = cache_file(cache_dir, input_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    busy = f"{path}: another build is using this cache"
+    with file_lock(path.with_suffix(".lock"), lock_timeout, busy):
+        cache = RecordCache(path, fingerprint)
+        try:
+            yield cache
+        finally:
+            cache.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,10 +70,21 @@ def output_lock(root: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive lock on the output folder, so overlapping cron runs never interleave.
 
     Waits up to ``timeout`` seconds for another build to finish, then raises LockError.
-    The lock is an flock: the kernel releases it when a build dies, so it never goes stale.
     """
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    with file_lock(
+        root / LOCK_NAME, timeout, f"{root}: another build is writing this output folder"
+    ):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, timeout: float, busy: str) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` (created if missing); ``busy`` starts the LockError.
+
+    An flock is released by the kernel when its process dies, so it never goes stale.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -85,8 +96,7 @@ def output_lock(root: Path, timeout: float) -> Iterator[None]:
                     raise
                 if time.monotonic() >= deadline:
                     raise LockError(
-                        f"{root}: another build is writing this output folder; "
-                        f"gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
+                        f"{busy}; gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
                     ) from None
                 time.sleep(0.05)
         yield

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from benchmarks.generate import generate, mutate
 from feedgen_news.build import _parse_fingerprint, build
-from feedgen_news.cache import CACHE_NAME, RecordCache
+from feedgen_news.cache import RecordCache, cache_file
 from feedgen_news.cli import main
 from feedgen_news.config import Site
 from feedgen_news.records import load_dir
@@ -236,7 +236,7 @@ def test_cached_topics_equal_the_pure_grouping(tmp_path: Path, include_unpublish
     kept, _ = dedupe(visible)
     expected = group(kept, site)
     build(corpus, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
-    cache = RecordCache(tmp_path / "cache" / CACHE_NAME, _parse_fingerprint(site))
+    cache = RecordCache(cache_file(tmp_path / "cache", corpus), _parse_fingerprint(site))
     try:
         assert cache.stats(), "the cache must be reused, not emptied, for this comparison"
         losers, _ = cache.duplicates(site)

@@ -184,11 +184,6 @@ def test_two_concurrent_builds_take_turns_and_equal_one_build(site: Site, tmp_pa
     assert MANIFEST_NAME in site.reference
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the record cache is keyed by relpath only and not locked, so a build of "
-    "another site sharing the cache folder swaps its records in (build.py/cache.py)",
-)
 def test_two_sites_sharing_one_cache_folder_publish_only_their_own_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
