@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from benchmarks.generate import generate, mutate
+from feedgen_news import __version__
 from feedgen_news.build import _parse_fingerprint, build
 from feedgen_news.cache import RecordCache, cache_file
 from feedgen_news.cli import main
@@ -257,3 +258,29 @@ def test_diff_of_scan_and_cache_finds_new_changed_and_removed_files() -> None:
     assert not fresh
     assert _diff(scanned, iter([])) == (scanned, [], True)
     assert _diff([], iter(cached)) == ([], [c[0] for c in cached], False)
+
+
+def test_corrupt_or_missing_cache_is_rebuilt_silently(seeds: Path, tmp_path: Path) -> None:
+    out, cache_dir = tmp_path / "out", tmp_path / "out.cache"
+    assert build_cmd(seeds, out, "--unpublished").exit_code == 0
+    expected = tree(out)
+    [cache] = cache_dir.glob("records-*.sqlite3")
+    cache.write_bytes(b"this is not a database" * 100)
+    (seeds / "001_sample_city_solar.txt").touch()  # something to rebuild
+    result = build_cmd(seeds, out, "--unpublished")
+    assert result.exit_code == 0 and result.stderr.count("\n") == 1  # the summary line only
+    assert tree(out) == expected
+    shutil.rmtree(cache_dir)
+    assert build_cmd(seeds, out, "--unpublished").exit_code == 0
+    assert tree(out) == expected
+
+
+def test_settings_change_rerenders_and_library_version_is_part_of_the_cache_key(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build_cmd(seeds, out).exit_code == 0
+    renamed = build_cmd(seeds, out, "--base-url", "https://news.example.org/")
+    assert " 0 files written" not in renamed.stderr
+    assert b"https://news.example.org/all/rss.xml" in (out / "all/rss.xml").read_bytes()
+    assert _parse_fingerprint(Site()).startswith(__version__)
