@@ -1,14 +1,16 @@
 """Crash safety: a build killed with SIGKILL at any moment leaves every feed complete (old or new
 bytes, never truncated or mixed), and the next build finishes the job exactly.
 
-The corpus is generated (``benchmarks.generate``), built once (the "old" output), then changed
-(edits, additions, deletions, and every record of a few topics deleted so their feeds must go).
-A pristine build of the changed corpus gives the "new" output. Each round copies the old output,
-starts the real ``feedgen-news`` process on the changed corpus and kills its whole process group
-at a delay drawn from a seeded RNG: with a copy of the old cache (the kill lands in rendering or
-publishing) or with no cache (it lands in parsing and in the cache's SQLite writes too). Some
-kills are aimed at the switch-over: they wait until the first published file changes and then
-kill within the time the rest of that build took.
+The corpus is generated (``benchmarks.generate``), built once (the "old" output), then changed:
+edits, additions, deletions, every record of a few topics deleted (their feeds must go) and a
+few new topics (new folders appear). A pristine build of the changed corpus gives the "new"
+output. Each round copies the old output, starts the real ``feedgen-news`` process on the changed
+corpus and kills its whole process group at a delay drawn from a seeded RNG: with a copy of the
+old cache (the kill lands in rendering or publishing) or with no cache (it lands in parsing and
+in the cache's SQLite writes too). Some kills are aimed at the switch-over: they wait until the
+first published file changes and then kill within the time the rest of that build took.
+
+A last test undoes a change after a build died half-way through publishing it.
 """
 
 from __future__ import annotations
