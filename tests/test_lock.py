@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -226,3 +227,32 @@ def test_two_sites_sharing_one_cache_folder_publish_only_their_own_records(
         shared = _comparable(_tree(tmp_path / out))
         differing = sorted(p for p in alone.keys() | shared.keys() if alone.get(p) != shared.get(p))
         assert differing == [], f"{out}: {len(differing)} files differ from {site} built alone"
+
+
+def _held_by_another(lock: Path) -> bool:
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases our lock if we got it
+    return False
+
+
+def test_lock_of_a_killed_build_is_not_stale(site: Site, tmp_path: Path) -> None:
+    """A build killed while it holds the lock (OOM killer, a reboot of the container) leaves no
+    lock behind: the next build starts at once, even with --lock-timeout 0."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    args = _args(site.records, out, cache)
+    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (out.is_dir() and _held_by_another(out / LOCK_NAME)):
+        assert proc.poll() is None and time.monotonic() < deadline, "the build never took the lock"
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)  # its parser processes too, if it started any
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+    result = _run(_args(site.records, out, cache, "--lock-timeout", "0"), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _comparable(_tree(out)) == _comparable(site.reference)
