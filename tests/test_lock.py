@@ -256,3 +256,62 @@ def test_lock_of_a_killed_build_is_not_stale(site: Site, tmp_path: Path) -> None
     result = _run(_args(site.records, out, cache, "--lock-timeout", "0"), tmp_path)
     assert result.returncode == 0, result.stderr
     assert _comparable(_tree(out)) == _comparable(site.reference)
+
+
+@contextmanager
+def holding_cache_lock(cache: Path, records: Path) -> Iterator[Path]:
+    """Hold the lock of ``records``' cache in the ``cache`` folder; yields the cache file."""
+    from feedgen_news.cache import cache_file
+
+    path = cache_file(cache, records)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield path
+    finally:
+        os.close(fd)
+
+
+def test_build_gives_up_on_a_busy_cache_with_exit_75(site: Site, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    with holding_cache_lock(cache, site.records) as cache_path:
+        result = _run(_args(site.records, out, cache, "--lock-timeout", "0.3"), tmp_path)
+    assert result.returncode == EXIT_LOCKED
+    assert result.stderr == (
+        f"feedgen-news: error: {cache_path}: another build is using this cache; "
+        "gave up after 0.3 s (raise --lock-timeout to wait longer)\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+def test_site_and_preview_of_one_input_built_at_once_equal_separate_builds(
+    site: Site, tmp_path: Path
+) -> None:
+    """The public site and an --unpublished preview of the same records, started together with
+    one cache folder: they take turns on the cache and each equals a build of its own."""
+    preview = tmp_path / "preview-alone"
+    alone = _run(_args(site.records, preview, tmp_path / "c", "--unpublished"), tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    cache = tmp_path / "cache"
+    runs = {
+        "public": _args(site.records, tmp_path / "public", cache, "--lock-timeout", "60"),
+        "preview": _args(
+            site.records, tmp_path / "preview", cache, "--lock-timeout", "60", "--unpublished"
+        ),
+    }
+    with holding_cache_lock(cache, site.records):
+        procs = {
+            name: subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+            for name, args in runs.items()
+        }
+        time.sleep(1.0)  # both are now waiting for the cache
+        both_waiting = all(p.poll() is None for p in procs.values())
+    for proc in procs.values():
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+
+    assert both_waiting
+    assert _comparable(_tree(tmp_path / "public")) == _comparable(site.reference)
+    assert _comparable(_tree(tmp_path / "preview")) == _comparable(_tree(preview))
+    assert _tree(tmp_path / "public") != _tree(tmp_path / "preview")  # drafts make a difference
