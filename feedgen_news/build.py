@@ -219,8 +219,9 @@ def _sync(
         if progress:
             progress(done, len(changed))
     cache.store(batch, replacing=not fresh)
-    if bulk:
-        cache.create_indexes()
+    # Always (IF NOT EXISTS, so free when present): a build killed during a bulk load must not
+    # leave the next one without indexes.
+    cache.create_indexes()
     return len(changed)
 
 

@@ -21,6 +21,7 @@ EXIT_REJECTED = 1  # some records were rejected (the good ones were still publis
 EXIT_USAGE = 2  # usage or config error; nothing written
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another build holds the output folder; try again later
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in feedgen-news; the previous feeds are left intact
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,8 +68,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except (KeyboardInterrupt, click.Abort):
+            _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
         except OSError as exc:
             _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
         except Exception as exc:
