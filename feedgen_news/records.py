@@ -228,7 +228,11 @@ def read_record(
                 return None, [Problem(where, "not a regular file")]
             if info.st_size > limit:
                 return None, [_too_big(where, info.st_size, limit)]
-            data = f.read(limit + 1)  # capped: the file may grow after fstat
+            # Sized by fstat (a read of limit+1 would allocate 1 MiB per file), then capped:
+            # the file may have grown since.
+            data = f.read(min(info.st_size, limit) + 1)
+            if len(data) > info.st_size:
+                data += f.read(limit + 1 - len(data))
     except OSError as exc:
         return None, [Problem(where, f"cannot read: {exc.strerror or exc}")]
     if len(data) > limit:
