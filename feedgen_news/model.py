@@ -4,8 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from posixpath import splitext
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+_T = TypeVar("_T")
+
+
+def _pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle as (class, field values): twice as fast both ways as dataclasses' generic
+    __getstate__/__setstate__, and the record cache pickles every record it stores."""
+    names: tuple[str, ...] = cls.__slots__  # type: ignore[attr-defined]
+    get = attrgetter(*names)
+
+    def __reduce__(self: _T) -> tuple[type[_T], tuple[Any, ...]]:
+        values = get(self)
+        return cls, values if len(names) > 1 else (values,)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
 
 # A fixed table, not `mimetypes`: that reads the machine's /etc/mime.types, so output would
 # differ between machines.
@@ -32,6 +51,7 @@ def image_mime_type(url: str) -> str:
     return _IMAGE_TYPES.get(ext, "image/jpeg")
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Provider:
     """Who published the story: a name and, from its domain, a home page URL."""
@@ -40,6 +60,7 @@ class Provider:
     url: str | None = None
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     url: str
@@ -52,6 +73,7 @@ class Image:
         return image_mime_type(self.url)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
     """A related story: it is a record itself, but only its link facts are published."""
@@ -62,6 +84,7 @@ class RelatedLink:
     published: datetime | None = None
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Record:
     """One validated news record. ``url`` (the canonical ``sourceUrl``) is its identity.

@@ -825,3 +825,26 @@ def test_word_by_word_repair_equals_whole_string_repair(text: str) -> None:
     from feedgen_news.records import _FTFY, _repair_mojibake
 
     assert _repair_mojibake(text) == ftfy.fix_text(text, _FTFY)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("htps:/HTPS.-_~%?#&=@[]!$'()*+,;aZ09 \t<>\"\\^`{|}é\x7f\x00")
+        ),
+        max_size=30,
+    ).map(lambda tail: "https://" + tail if tail[:1] != "h" else tail)
+)
+@settings(max_examples=500, deadline=None)
+def test_url_fast_path_accepts_only_what_the_full_check_accepts(url: str) -> None:
+    from feedgen_news.records import _PLAIN_HTTP_URL, _checked_http_url
+
+    if _PLAIN_HTTP_URL.fullmatch(url):
+        assert _checked_http_url(url) == url
+
+
+def test_records_pickle_by_field_values() -> None:
+    import pickle
+
+    record, _ = read_record(SEED, SEED.name, SITE)
+    assert pickle.loads(pickle.dumps(record)) == record == SEED_RECORD  # noqa: S301 (our bytes)
