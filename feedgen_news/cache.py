@@ -26,6 +26,7 @@ from .model import Record
 from .publish import file_lock
 from .topics import ALL_SLUG, Topic, dedupe, slugify, topic_key
 
+SCHEMA_VERSION = 2  # bump with any change below: an older cache file is then started afresh
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
@@ -33,8 +34,8 @@ CREATE TABLE files (
     rejected INTEGER NOT NULL, problems BLOB
 );
 CREATE TABLE entries (
-    relpath TEXT PRIMARY KEY, url TEXT NOT NULL, published INTEGER NOT NULL,
-    is_published INTEGER NOT NULL, record BLOB NOT NULL
+    relpath TEXT PRIMARY KEY, url TEXT NOT NULL, url_key INTEGER NOT NULL,
+    published INTEGER NOT NULL, is_published INTEGER NOT NULL, record BLOB NOT NULL
 );
 CREATE TABLE entry_topics (
     topic_key TEXT NOT NULL, published INTEGER NOT NULL, url TEXT NOT NULL,
@@ -45,11 +46,11 @@ CREATE TABLE entry_topics (
 # Secondary indexes: dropped while a fresh cache is bulk-loaded and built once afterwards
 # (one sort instead of 100,000 random B-tree inserts).
 _INDEXES = """
-CREATE INDEX IF NOT EXISTS entries_url ON entries (url);
+CREATE INDEX IF NOT EXISTS entries_url_key ON entries (url_key, is_published);
 CREATE INDEX IF NOT EXISTS entries_newest ON entries (is_published, published DESC, url);
 CREATE INDEX IF NOT EXISTS entry_topics_relpath ON entry_topics (relpath);
 """
-_INDEX_NAMES = ("entries_url", "entries_newest", "entry_topics_relpath")
+_INDEX_NAMES = ("entries_url_key", "entries_newest", "entry_topics_relpath")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -109,6 +110,11 @@ class Counts:
     duplicates: int
 
 
+def url_key(url: str) -> int:
+    """A signed 64-bit hash of a URL, for SQLite's INTEGER."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def _micros(moment: datetime) -> int:
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -119,7 +125,7 @@ class Rows:
     """A ParsedFile as table rows: made in the parser processes, so the writer only inserts."""
 
     file: tuple[str, int, int, bool, bytes | None]
-    entry: tuple[str, str, int, bool, bytes] | None
+    entry: tuple[str, str, int, int, bool, bytes] | None
     topics: tuple[tuple[str, int, str, str, str, bool], ...]
 
 
@@ -131,7 +137,14 @@ def prepare(parsed: ParsedFile) -> Rows:
     if r is None:
         return Rows(file_row, None, ())
     when = _micros(r.published)
-    entry = (parsed.relpath, r.url, when, r.is_published, pickle.dumps(r, protocol=5))
+    entry = (
+        parsed.relpath,
+        r.url,
+        url_key(r.url),
+        when,
+        r.is_published,
+        pickle.dumps(r, protocol=5),
+    )
     topics: dict[str, tuple[str, int, str, str, str, bool]] = {}
     for name in r.topics:
         key = topic_key(name)
@@ -146,6 +159,7 @@ class RecordCache:
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
+        fingerprint = f"schema={SCHEMA_VERSION}|{fingerprint}"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open(fingerprint)
@@ -223,7 +237,7 @@ class RecordCache:
                 db.executemany(f"DELETE FROM {table} WHERE relpath=?", gone)
             db.executemany("INSERT INTO files VALUES (?,?,?,?,?)", (r.file for r in rows))
             db.executemany(
-                "INSERT INTO entries VALUES (?,?,?,?,?)", (r.entry for r in rows if r.entry)
+                "INSERT INTO entries VALUES (?,?,?,?,?,?)", (r.entry for r in rows if r.entry)
             )
             db.executemany(
                 "INSERT INTO entry_topics VALUES (?,?,?,?,?,?)", (t for r in rows for t in r.topics)
@@ -280,20 +294,22 @@ class RecordCache:
         """Paths of visible records that lose to another file with the same sourceUrl, and a
         warning for each (same rule as ``topics.dedupe``)."""
         visible = self._visible(site)
-        urls = [
-            u
-            for (u,) in self._db.execute(
-                f"SELECT url FROM entries WHERE {visible} GROUP BY url HAVING COUNT(*) > 1"
+        # Grouping 8-byte integers over a covering index is ~10x faster than grouping URLs;
+        # a rare hash collision only means dedupe() below sees records it keeps apart.
+        keys = [
+            k
+            for (k,) in self._db.execute(
+                f"SELECT url_key FROM entries WHERE {visible} GROUP BY url_key HAVING COUNT(*) > 1"
             )
         ]
         losers: set[str] = set()
         warnings: list[Problem] = []
-        for url in urls:
+        for key in keys:
             records = [
                 pickle.loads(b)
                 for (b,) in self._db.execute(
-                    f"SELECT record FROM entries WHERE url=? AND {visible}",
-                    (url,),
+                    f"SELECT record FROM entries WHERE url_key=? AND {visible}",
+                    (key,),
                 )
             ]
             kept, problems = dedupe(records)
