@@ -18,14 +18,24 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import __version__, embed, opml, pages, publish, websub
-from .cache import Counts, ParsedFile, RecordCache, Rows, Summary, open_cache, prepare, relabel
+from .cache import (
+    Counts,
+    FeedHead,
+    ParsedFile,
+    RecordCache,
+    Rows,
+    Summary,
+    open_cache,
+    prepare,
+    relabel,
+)
 from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
 from .model import Record
 from .publish import Manifest, OutputFile, PublishReport
 from .records import read_record, scan_record_files
-from .topics import Topic, dedupe, group
+from .topics import FeedInfo, Topic, dedupe, group
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -119,10 +129,10 @@ def build(
         manifest = publish.read_manifest(output_dir)
         if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
-            feeds = sum(1 for p in manifest.files if _is_feed(p))
-            return BuildReport(counts, tuple(problems), feeds, unchanged, parsed)
-        topics = cache.topics(site, summary.losers)
-        outputs, kept, state = _plan(topics, site, manifest, workers)
+            feed_files = sum(1 for p in manifest.files if _is_feed(p))
+            return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
+        feeds = cache.feeds(site, summary.losers)
+        outputs, kept, state = _plan(feeds, site, manifest, workers)
         state["inputs"] = inputs
         report = publish.write(output_dir, outputs, kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
@@ -131,8 +141,9 @@ def build(
         results = websub.ping(site.hub, changed)
         failure = websub.summarize(site.hub, results)
         pings = (failure,) if failure else ()
-    feeds = len(topics) * len(FORMATS)
-    return BuildReport(counts, tuple(problems), feeds, report, parsed, changed, pings)
+    return BuildReport(
+        counts, tuple(problems), len(feeds) * len(FORMATS), report, parsed, changed, pings
+    )
 
 
 def check(
@@ -287,14 +298,14 @@ def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
     return files
 
 
-def _topic_files(topic: Topic) -> list[str]:
+def _topic_files(topic: FeedInfo) -> list[str]:
     names = [f.filename for f in FORMATS] + [embed.EMBED_PAGE]
     if not topic.is_all:
         names.append(_PAGE)
     return [f"{topic.relpath}/{name}" for name in names]
 
 
-def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
+def _render_site_files(topics: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
     """Files about the whole site: cheap, so rendered on every build that changed anything."""
     return [
         OutputFile(_PAGE, pages.render_index(topics, site)),
@@ -304,29 +315,40 @@ def _render_site_files(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
 
 
 def _plan(
-    topics: Sequence[Topic], site: Site, manifest: Manifest, workers: _Workers
+    feeds: Sequence[FeedHead], site: Site, manifest: Manifest, workers: _Workers
 ) -> tuple[list[OutputFile], list[str], dict[str, str]]:
-    """Render only topics whose digest changed since the last build; keep the others' files."""
+    """Render only feeds whose digest changed since the last build; keep the others' files.
+
+    The digest covers the settings, the feed's identity and counts, and its newest records as
+    stored bytes, so unchanged feeds are never even unpickled.
+    """
     outputs: list[OutputFile] = []
     kept: list[str] = []
     state: dict[str, str] = {}
-    stale: list[Topic] = []
-    site_key = f"{__version__}\n{site!r}\n"
-    for topic in topics:
-        digest = hashlib.sha256((site_key + repr(topic)).encode()).hexdigest()
-        state[f"topic:{topic.relpath}"] = digest
-        files = _topic_files(topic)
-        if manifest.state.get(f"topic:{topic.relpath}") == digest and all(
+    stale: list[FeedHead] = []
+    site_key = f"{__version__}\n{site!r}\n".encode()
+    for feed in feeds:
+        h = hashlib.sha256(site_key)
+        h.update(repr((feed.slug, feed.name, feed.title, feed.relpath, feed.total)).encode())
+        for blob in feed.blobs:
+            h.update(hashlib.sha256(blob).digest())
+        digest = h.hexdigest()
+        state[f"topic:{feed.relpath}"] = digest
+        files = _topic_files(feed)
+        if manifest.state.get(f"topic:{feed.relpath}") == digest and all(
             f in manifest.files for f in files
         ):
             kept.extend(files)
         else:
-            stale.append(topic)
-    entries = sum(len(t.records) for t in stale)
+            stale.append(feed)
+    topics = [feed.load() for feed in stale]
+    entries = sum(len(t.records) for t in topics)
     render = partial(_render_topic, site=site)
-    for rendered in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
+    for rendered in workers.map(render, topics, worth_it=entries >= _RENDER_POOL_MIN):
         outputs.extend(rendered)
-    outputs.extend(_render_site_files(topics, site))
+    # The index shows the `all` feed's entries: it needs those records even when unchanged.
+    everything = next((t for t in topics if t.is_all), None) or feeds[0].load()
+    outputs.extend(_render_site_files([everything, *feeds[1:]], site))
     return outputs, kept, state
 
 

@@ -13,11 +13,11 @@ import os
 import pickle
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .config import Site
@@ -332,6 +332,11 @@ class RecordCache:
     def topics(self, site: Site, losers: AbstractSet[str]) -> list[Topic]:
         """The `all` feed, then every topic with a visible record, ordered by slug: the same
         Topics ``topics.group`` makes from the same records, reading only each feed's newest."""
+        return [head.load() for head in self.feeds(site, losers)]
+
+    def feeds(self, site: Site, losers: AbstractSet[str]) -> list[FeedHead]:
+        """``topics()`` before unpickling: each feed's newest records as stored bytes, so a
+        build can tell which feeds changed and read the records of those only."""
         db = self._db
         visible = self._visible(site)
         limit = site.limit if site.limit > 0 else -1
@@ -343,33 +348,63 @@ class RecordCache:
         total_all = db.execute(
             f"SELECT COUNT(*) FROM entries WHERE {visible} AND {not_loser}"
         ).fetchone()[0]
-        newest = self._records(
-            f"SELECT record FROM entries WHERE {visible} AND {not_loser} "
+        rows = db.execute(
+            f"SELECT published, record FROM entries WHERE {visible} AND {not_loser} "
             "ORDER BY published DESC, url LIMIT ?",
             (limit,),
-        )
-        result = [Topic(ALL_SLUG, site.title, site.title, ALL_SLUG, newest, total_all)]
+        ).fetchall()
+        result = [_head(ALL_SLUG, site.title, site.title, ALL_SLUG, total_all, rows)]
 
         # The first spelling in path order names a topic: SQLite's MIN() picks that row's name.
-        rows = db.execute(
+        named = db.execute(
             f"SELECT topic_key, name, MIN(relpath), COUNT(*) FROM entry_topics "
             f"WHERE {visible} AND {not_loser} GROUP BY topic_key"
         ).fetchall()
-        named = sorted(((slugify(name), key, name, total) for key, name, _, total in rows))
-        for slug, key, name, total in named:
-            records = self._records(
-                f"SELECT e.record FROM entry_topics t JOIN entries e ON e.relpath = t.relpath "
+        for slug, key, name, total in sorted(
+            (slugify(name), key, name, total) for key, name, _, total in named
+        ):
+            rows = db.execute(
+                f"SELECT t.published, e.record FROM entry_topics t "
+                f"JOIN entries e ON e.relpath = t.relpath "
                 f"WHERE t.topic_key = ? AND {self._visible(site, 't.')} AND t.{not_loser} "
                 "ORDER BY t.published DESC, t.url LIMIT ?",
                 (key, limit),
-            )
-            result.append(
-                Topic(slug, name, f"{site.title} — {name}", f"topics/{slug}", records, total)
-            )
+            ).fetchall()
+            title = f"{site.title} — {name}"
+            result.append(_head(slug, name, title, f"topics/{slug}", total, rows))
         return result
 
-    def _records(self, sql: str, params: Sequence[object]) -> tuple[Record, ...]:
-        return tuple(pickle.loads(b) for (b,) in self._db.execute(sql, params))
+
+@dataclass(frozen=True, slots=True)
+class FeedHead:
+    """A feed as stored: its identity, counts and newest records still pickled (a ``FeedInfo``)."""
+
+    slug: str
+    name: str
+    title: str
+    relpath: str
+    total: int
+    newest: datetime | None
+    blobs: tuple[bytes, ...]
+
+    @property
+    def shown(self) -> int:
+        return len(self.blobs)
+
+    @property
+    def is_all(self) -> bool:
+        return self.relpath == ALL_SLUG
+
+    def load(self) -> Topic:
+        records = tuple(pickle.loads(blob) for blob in self.blobs)
+        return Topic(self.slug, self.name, self.title, self.relpath, records, self.total)
+
+
+def _head(
+    slug: str, name: str, title: str, relpath: str, total: int, rows: list[tuple[int, bytes]]
+) -> FeedHead:
+    newest = _EPOCH + timedelta(microseconds=rows[0][0]) if rows else None
+    return FeedHead(slug, name, title, relpath, total, newest, tuple(blob for _, blob in rows))
 
 
 def relabel(problems: Iterable[Problem], prefix: str) -> list[Problem]:

@@ -13,15 +13,15 @@ from html import escape
 from .config import Site
 from .feeds import RSS, feed_url, page_url
 from .feeds._html import clean
-from .topics import Topic
+from .topics import FeedInfo
 
 OPML_DOCS = "http://opml.org/spec2.opml"
 
 
-def render_opml(topics: Sequence[Topic], site: Site) -> bytes:
+def render_opml(topics: Sequence[FeedInfo], site: Site) -> bytes:
     """``OUTPUT/feeds.opml``: an outline ``type="rss"`` with text, title, xmlUrl and htmlUrl for
     every feed, in the order given (``topics.group()`` puts ``all`` first)."""
-    dates = [t.records[0].published for t in topics if t.records]
+    dates = [t.newest for t in topics if t.newest is not None]
     head = [f"<title>{_x(site.title)}</title>"]
     if dates:
         # RFC 822 dates, as OPML 2.0 asks; the newest entry's date keeps the bytes stable.

@@ -18,7 +18,7 @@ from .embed import embed_snippets_html
 from .feeds import FORMATS, FeedFormat, feed_url, page_url
 from .feeds._html import clean, is_http_url, summary_text
 from .model import Image, Record
-from .topics import ALL_SLUG, Topic, slugify
+from .topics import ALL_SLUG, FeedInfo, Topic, slugify
 
 OPML_NAME = "feeds.opml"  # published as OUTPUT/feeds.opml (see opml.py)
 OPML_TYPE = "text/x-opml"
@@ -76,13 +76,14 @@ border-top:1px solid var(--rule);font-size:.85rem;color:var(--muted)}
 """
 
 
-def render_index(topics: Sequence[Topic], site: Site) -> bytes:
+def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     """``OUTPUT/index.html``: every feed with its entry count, newest date and subscribe links,
     then the latest entries of the ``all`` feed (this page is its home page).
 
-    ``topics[0]`` is the ``all`` feed, as ``topics.group()`` returns it.
+    ``topics[0]`` is the ``all`` feed, as ``topics.group()`` returns it, with its records.
     """
-    everything = topics[0] if topics else None
+    first = topics[0] if topics else None
+    everything = first if isinstance(first, Topic) else None
     rows = "".join(_feed_row(t, site) for t in topics)
     opml = _attr(site.url(OPML_NAME))
     main = (
@@ -186,7 +187,7 @@ def _document(
     return html.encode("utf-8")
 
 
-def _feed_row(topic: Topic, site: Site) -> str:
+def _feed_row(topic: FeedInfo, site: Site) -> str:
     name = "All topics" if _is_all(topic) else topic.name
     subscribe = " · ".join(
         f'<a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
@@ -203,12 +204,12 @@ def _feed_row(topic: Topic, site: Site) -> str:
     )
 
 
-def _summary(topic: Topic) -> str:
+def _summary(topic: FeedInfo) -> str:
     """``12 entries · newest <time>`` (and how many the feed keeps when it is limited)."""
     count = f"{topic.total} {'entry' if topic.total == 1 else 'entries'}"
-    if len(topic.records) < topic.total:
-        count += f" (the feeds carry the latest {len(topic.records)})"
-    newest = topic.records[0].published if topic.records else None
+    if topic.shown < topic.total:
+        count += f" (the feeds carry the latest {topic.shown})"
+    newest = topic.newest
     if newest is None:
         return count
     return f"{count} · newest {_time(newest)}"
@@ -285,11 +286,11 @@ def _thumbnail(image: Image) -> str:
     )
 
 
-def _feed_title(topic: Topic, fmt: FeedFormat) -> str:
+def _feed_title(topic: FeedInfo, fmt: FeedFormat) -> str:
     return f"{topic.title} ({LABELS.get(fmt.filename, fmt.filename)})"
 
 
-def _is_all(topic: Topic) -> bool:
+def _is_all(topic: FeedInfo) -> bool:
     # By relpath, not slug: a user topic named "All" has slug "all" too (in topics/all).
     return topic.relpath == ALL_SLUG
 

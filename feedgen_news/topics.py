@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from .config import Site
 from .errors import Problem
@@ -36,6 +38,37 @@ class Topic:
     def is_all(self) -> bool:
         """The feed of everything (by relpath: a user topic named "All" lives in topics/all)."""
         return self.relpath == ALL_SLUG
+
+    @property
+    def shown(self) -> int:
+        """Entries in the feed (at most the limit)."""
+        return len(self.records)
+
+    @property
+    def newest(self) -> datetime | None:
+        return self.records[0].published if self.records else None
+
+
+class FeedInfo(Protocol):
+    """What lists of feeds (the index page, OPML) need: a ``Topic``, or a feed whose records
+    were not read because it did not change."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def relpath(self) -> str: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def shown(self) -> int: ...
+    @property
+    def newest(self) -> datetime | None: ...
+    @property
+    def is_all(self) -> bool: ...
 
 
 def topic_key(name: str) -> str:

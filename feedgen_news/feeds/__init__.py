@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Site
-from ..topics import ALL_SLUG, Topic
+from ..topics import ALL_SLUG, FeedInfo, Topic
 from . import atom, jsonfeed, rss
 
 
@@ -25,12 +25,12 @@ JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, jsonfeed.render)
 FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
 
 
-def feed_url(topic: Topic, site: Site, fmt: FeedFormat) -> str:
+def feed_url(topic: FeedInfo, site: Site, fmt: FeedFormat) -> str:
     """The absolute URL a feed file is published at."""
     return site.url(f"{topic.relpath}/{fmt.filename}")
 
 
-def page_url(topic: Topic, site: Site) -> str:
+def page_url(topic: FeedInfo, site: Site) -> str:
     """The topic's HTML page: the site's home page for the `all` feed."""
     # By relpath, not slug: a user topic named "All" also has the slug "all" (in topics/all).
     if topic.relpath == ALL_SLUG:
