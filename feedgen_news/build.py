@@ -190,12 +190,19 @@ class _Workers:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Fork the workers now, while this process is small: forked later, each would carry a
+        copy of the scan of every input file (100 MiB at a million files)."""
+        if self.jobs > 1 and self._pool is None:
+            # fork: workers start in milliseconds and inherit the imported modules.
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
+            self._pool.submit(int).result()  # with fork, the first task starts every worker
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, worth_it: bool) -> Iterator[R]:
         if self.jobs <= 1 or len(items) <= 1 or not worth_it:
             return map(fn, items)
-        if self._pool is None:
-            # fork: workers start in milliseconds and inherit the imported modules.
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
+        self.start()
+        assert self._pool is not None
         return self._pool.map(fn, items)
 
     def close(self) -> None:
@@ -211,6 +218,8 @@ def _sync(
     progress: Progress | None,
 ) -> int:
     """Bring the cache up to date with the input folder; returns how many files were parsed."""
+    if cache.is_empty():
+        workers.start()  # every file will be parsed: fork before the scan grows this process
     changed, removed, fresh = _diff(scan_record_files(input_dir), cache.iter_stats())
     if removed:
         cache.store((), removed)

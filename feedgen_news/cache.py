@@ -210,6 +210,9 @@ class RecordCache:
     def close(self) -> None:
         self._db.close()
 
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
     def iter_stats(self) -> Iterator[tuple[str, int, int]]:
         """(relpath, size, mtime_ns) of every file the cache knows, sorted by relpath (SQLite's
         BINARY order of UTF-8 is Python's order of code points)."""
