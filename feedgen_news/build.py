@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
@@ -37,7 +39,7 @@ from .publish import Manifest, OutputFile, PublishReport
 from .records import read_record, scan_record_files
 from .topics import FeedInfo, Topic, dedupe, group
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int], None]  # called with the number of files parsed so far
 T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_CACHE_DIR = ".feedgen-news"
@@ -154,7 +156,7 @@ def check(
     records: list[Record] = []
     problems: list[Problem] = []
     files = rejected = 0
-    items = scan_record_files(input_dir)
+    items = list(scan_record_files(input_dir))
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     parse = partial(_parse_chunk, str(input_dir), site=site)
     with _workers(jobs) as workers:
@@ -205,6 +207,22 @@ class _Workers:
         assert self._pool is not None
         return self._pool.map(fn, items)
 
+    def imap(self, fn: Callable[[T], R], items: Iterable[T], *, worth_it: bool) -> Iterator[R]:
+        """``map`` over a stream, in order, with at most two tasks per worker in flight (the
+        executor's own ``map`` would first submit the whole stream)."""
+        if self.jobs <= 1 or not worth_it:
+            yield from map(fn, items)
+            return
+        self.start()
+        assert self._pool is not None
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(self._pool.submit(fn, item))
+            if len(pending) >= 2 * self.jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
@@ -217,58 +235,61 @@ def _sync(
     workers: _Workers,
     progress: Progress | None,
 ) -> int:
-    """Bring the cache up to date with the input folder; returns how many files were parsed."""
-    if cache.is_empty():
-        workers.start()  # every file will be parsed: fork before the scan grows this process
-    changed, removed, fresh = _diff(scan_record_files(input_dir), cache.iter_stats())
-    if removed:
-        cache.store((), removed)
-    chunks = [changed[i : i + _CHUNK] for i in range(0, len(changed), _CHUNK)]
+    """Bring the cache up to date with the input folder; returns how many files were parsed.
+
+    The scan and the cache are both streams in path order, merged as they come, and parsing is
+    fed in bounded chunks: memory stays flat however many files there are.
+    """
+    fresh = cache.is_empty()
+    if fresh:
+        workers.start()  # every file will be parsed: fork while this process is small
+        cache.drop_indexes()  # and bulk-load, building the indexes once at the end
+    removed: list[str] = []
+    changed = _diff(scan_record_files(input_dir), cache.iter_stats(), removed)
+    # A handful of changed files is parsed here; more go to the worker processes.
+    head = list(islice(changed, _POOL_MIN))
+    chunks = _chunked(chain(head, changed), _CHUNK)
     parse = partial(_parse_chunk_rows, str(input_dir), site=site)
-    bulk = fresh and len(changed) >= _POOL_MIN
-    if bulk:
-        cache.drop_indexes()
     done = 0
     batch: list[Rows] = []
-    for rows in workers.map(parse, chunks, worth_it=len(changed) >= _POOL_MIN):
+    for rows in workers.imap(parse, chunks, worth_it=len(head) == _POOL_MIN or fresh):
         batch.extend(rows)
         done += len(rows)
         if len(batch) >= _STORE_BATCH:
             cache.store(batch, replacing=not fresh)
             batch = []
         if progress:
-            progress(done, len(changed))
-    cache.store(batch, replacing=not fresh)
+            progress(done)
+    cache.store(batch, removed, replacing=not fresh)
     # Always (IF NOT EXISTS, so free when present): a build killed during a bulk load must not
     # leave the next one without indexes.
     cache.create_indexes()
-    return len(changed)
+    return done
 
 
-def _diff(scanned: list[Stat], cached: Iterator[Stat]) -> tuple[list[Stat], list[str], bool]:
-    """Files to parse (new or with another size or mtime), files gone, and whether the cache
-    was empty: a merge of two lists sorted by path, so no dict of 100,000 paths is built."""
-    changed: list[Stat] = []
-    removed: list[str] = []
-    fresh = True
+def _diff(scanned: Iterator[Stat], cached: Iterator[Stat], removed: list[str]) -> Iterator[Stat]:
+    """Files to parse (new, or with another size or mtime), from two streams sorted by path;
+    paths only the cache knows are appended to ``removed``."""
     old = next(cached, None)
     for stat in scanned:
         while old is not None and old[0] < stat[0]:
             removed.append(old[0])
-            fresh = False
             old = next(cached, None)
         if old is not None and old[0] == stat[0]:
-            fresh = False
             if old != stat or stat[1] < 0:
-                changed.append(stat)
+                yield stat
             old = next(cached, None)
         else:
-            changed.append(stat)
+            yield stat
     while old is not None:
         removed.append(old[0])
-        fresh = False
         old = next(cached, None)
-    return changed, removed, fresh
+
+
+def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:

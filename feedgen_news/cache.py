@@ -215,8 +215,18 @@ class RecordCache:
 
     def iter_stats(self) -> Iterator[tuple[str, int, int]]:
         """(relpath, size, mtime_ns) of every file the cache knows, sorted by relpath (SQLite's
-        BINARY order of UTF-8 is Python's order of code points)."""
-        yield from self._db.execute("SELECT relpath, size, mtime_ns FROM files ORDER BY relpath")
+        BINARY order of UTF-8 is Python's order of code points), as a stream.
+
+        Read through a second connection in one read transaction: in WAL mode that is a
+        snapshot, so this build's own writes while the stream is consumed do not show up in it.
+        """
+        reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            reader.execute("BEGIN")
+            yield from reader.execute("SELECT relpath, size, mtime_ns FROM files ORDER BY relpath")
+            reader.execute("COMMIT")
+        finally:
+            reader.close()
 
     def stats(self) -> dict[str, tuple[int, int]]:
         """relpath -> (size, mtime_ns) of every file the cache knows."""

@@ -196,22 +196,19 @@ def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool
 
 
 class _ProgressBar:
-    """A progress bar on stderr for long builds, shown only on a terminal."""
+    """A running count on stderr for long builds, shown only on a terminal."""
 
     def __init__(self) -> None:
-        self._bar: Any = None
-        self._shown = 0
+        self._shown = False
 
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="parsing", file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._shown)
-        self._shown = done
+    def __call__(self, done: int) -> None:
+        if done >= 1000:  # short builds stay silent
+            click.echo(f"\rparsing: {done} files", err=True, nl=False)
+            self._shown = True
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
+        if self._shown:
+            click.echo(err=True)
 
 
 @main.command("check")

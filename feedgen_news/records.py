@@ -11,6 +11,7 @@ import re
 import stat
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -162,52 +163,70 @@ def iter_record_files(input_dir: Path) -> list[Path]:
     return [Path(input_dir, relpath) for relpath, _, _ in scan_record_files(input_dir)]
 
 
-def scan_record_files(input_dir: Path) -> list[tuple[str, int, int]]:
-    """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), sorted by
-    path; size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it).
-    Plain tuples, not ``Path``s or ``DirEntry``s: a cron rebuild scans 100,000 files, and this
-    list is most of its memory.
+def scan_record_files(input_dir: Path) -> Iterator[tuple[str, int, int]]:
+    """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), in path
+    order, as a stream: a rebuild compares a million files with the cache without holding them.
+    Size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it).
 
-    Dot-files and dot-folders are skipped. Directory symlinks are followed, but each real
-    directory is visited once, so a symlink loop cannot hang the walk. Unreadable folders are
-    skipped. Non-regular files with a record suffix (a FIFO, a dangling link) are listed so
-    that ``read_record`` reports them.
+    Path order comes from walking depth first with each folder's entries sorted by name, a
+    sub-folder's name taken with its ``/``: everything under ``a/`` then sorts exactly where the
+    string ``a/...`` does. Dot-files and dot-folders are skipped. Directory symlinks are
+    followed, but each real directory is visited once, so a symlink loop cannot hang the walk.
+    Unreadable folders are skipped. Non-regular files with a record suffix (a FIFO, a dangling
+    link) are listed so that ``read_record`` reports them.
     """
-    found: list[tuple[str, int, int]] = []
     visited: set[str] = {os.path.realpath(input_dir)}
-    stack: list[tuple[str, str]] = [(str(input_dir), "")]
+    stack = [_folder_entries(str(input_dir), "")]
     while stack:
-        folder, prefix = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
-        subdirs: list[tuple[str, str]] = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError:
-                is_dir = False
-            if not is_dir:
-                if name.endswith(RECORD_SUFFIXES):
-                    try:
-                        info = entry.stat()  # follows symlinks, like the read will
-                        found.append((f"{prefix}{name}", info.st_size, info.st_mtime_ns))
-                    except OSError:
-                        found.append((f"{prefix}{name}", -1, -1))
-                continue
-            real = os.path.realpath(entry.path)
+        relpath, path, is_dir = entry
+        if is_dir:
+            real = os.path.realpath(path)
             if real not in visited:
                 visited.add(real)
-                subdirs.append((entry.path, f"{prefix}{name}/"))
-        # Depth-first in name order, so which of two links to one folder wins is stable.
-        stack.extend(reversed(subdirs))
+                stack.append(_folder_entries(path, relpath))
+            continue
+        try:
+            info = os.stat(path)  # noqa: PTH116 - a str path: no Path per file; follows links
+            yield relpath, info.st_size, info.st_mtime_ns
+        except OSError:
+            yield relpath, -1, -1
+
+
+def _folder_entries(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]:
+    """(relpath, path, is_dir) of a folder's record files and sub-folders (relpath with a
+    trailing ``/``), sorted by relpath."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError:
+        return iter(())
+    found: list[tuple[str, str, bool]] = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError:
+            is_dir = False
+        if is_dir:
+            found.append((f"{prefix}{_printable(name)}/", entry.path, True))
+        elif name.endswith(RECORD_SUFFIXES):
+            found.append((f"{prefix}{_printable(name)}", entry.path, False))
     found.sort()
-    return found
+    return iter(found)
+
+
+def _printable(name: str) -> str:
+    """A file name as valid Unicode: one that is not UTF-8 is shown with U+FFFD (its read then
+    fails with a message naming it, instead of the cache refusing the undecodable name)."""
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- reading ----------------------------------------------------------------------------------

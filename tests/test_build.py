@@ -252,12 +252,25 @@ def test_diff_of_scan_and_cache_finds_new_changed_and_removed_files() -> None:
 
     scanned = [("a.txt", 1, 1), ("b.txt", 2, 2), ("d.txt", 4, 4), ("e.txt", -1, -1)]
     cached = [("0.txt", 9, 9), ("b.txt", 2, 3), ("c.txt", 3, 3), ("d.txt", 4, 4), ("e.txt", -1, -1)]
-    changed, removed, fresh = _diff(scanned, iter(cached))
+    removed: list[str] = []
+    changed = list(_diff(iter(scanned), iter(cached), removed))
     assert changed == [("a.txt", 1, 1), ("b.txt", 2, 2), ("e.txt", -1, -1)]
     assert removed == ["0.txt", "c.txt"]
-    assert not fresh
-    assert _diff(scanned, iter([])) == (scanned, [], True)
-    assert _diff([], iter(cached)) == ([], [c[0] for c in cached], False)
+    removed = []
+    assert list(_diff(iter(scanned), iter([]), removed)) == scanned and removed == []
+    assert list(_diff(iter([]), iter(cached), removed)) == []
+    assert removed == [c[0] for c in cached]
+
+
+def test_scan_streams_in_the_order_of_sorted_paths(tmp_path: Path) -> None:
+    from feedgen_news.records import scan_record_files
+
+    for name in ["a.txt", "a/x.txt", "a-b/y.md", "a0.txt", "b/c/d.txt", "b/c.txt", "Z.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    relpaths = [relpath for relpath, _, _ in scan_record_files(tmp_path)]
+    assert relpaths == sorted(relpaths)
+    assert len(relpaths) == 7
 
 
 def test_corrupt_or_missing_cache_is_rebuilt_silently(seeds: Path, tmp_path: Path) -> None:
