@@ -208,7 +208,7 @@ class _Workers:
         return self._pool.map(fn, items)
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], *, worth_it: bool) -> Iterator[R]:
-        """``map`` over a stream, in order, with at most two tasks per worker in flight (the
+        """``map`` over a stream, in order, with at most eight tasks per worker in flight (the
         executor's own ``map`` would first submit the whole stream)."""
         if self.jobs <= 1 or not worth_it:
             yield from map(fn, items)
@@ -218,7 +218,7 @@ class _Workers:
         pending: deque[Future[R]] = deque()
         for item in items:
             pending.append(self._pool.submit(fn, item))
-            if len(pending) >= 2 * self.jobs:
+            if len(pending) >= 8 * self.jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
