@@ -134,9 +134,10 @@ def build(
             feed_files = sum(1 for p in manifest.files if _is_feed(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
         feeds = cache.feeds(site, summary.losers)
-        outputs, kept, state = _plan(feeds, site, manifest, workers)
-        state["inputs"] = inputs
-        report = publish.write(output_dir, outputs, kept=kept, state=state)
+        with publish.Publication(output_dir, _planned_files(feeds)) as publication:
+            kept, state = _plan(feeds, site, manifest, workers, publication.add)
+            state["inputs"] = inputs
+            report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
     pings: tuple[str, ...] = ()
     if ping and site.hub and changed:
@@ -328,6 +329,10 @@ def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
     return files
 
 
+def _render_feed(feed: FeedHead, site: Site) -> list[OutputFile]:
+    return _render_topic(feed.load(), site)
+
+
 def _topic_files(topic: FeedInfo) -> list[str]:
     names = [f.filename for f in FORMATS] + [embed.EMBED_PAGE]
     if not topic.is_all:
@@ -335,24 +340,33 @@ def _topic_files(topic: FeedInfo) -> list[str]:
     return [f"{topic.relpath}/{name}" for name in names]
 
 
+_SITE_FILES = (_PAGE, pages.OPML_NAME, embed.EMBED_JS)
+
+
 def _render_site_files(topics: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
     """Files about the whole site: cheap, so rendered on every build that changed anything."""
-    return [
+    files = [
         OutputFile(_PAGE, pages.render_index(topics, site)),
         OutputFile(pages.OPML_NAME, opml.render_opml(topics, site)),
         OutputFile(embed.EMBED_JS, embed.embed_script()),
     ]
+    assert tuple(f.relpath for f in files) == _SITE_FILES
+    return files
 
 
 def _plan(
-    feeds: Sequence[FeedHead], site: Site, manifest: Manifest, workers: _Workers
-) -> tuple[list[OutputFile], list[str], dict[str, str]]:
-    """Render only feeds whose digest changed since the last build; keep the others' files.
+    feeds: Sequence[FeedHead],
+    site: Site,
+    manifest: Manifest,
+    workers: _Workers,
+    emit: Callable[[OutputFile], None],
+) -> tuple[list[str], dict[str, str]]:
+    """Render only feeds whose digest changed since the last build, handing each file to
+    ``emit`` as it comes; returns the files kept from the last build and the new build state.
 
     The digest covers the settings, the feed's identity and counts, and its newest records as
     stored bytes, so unchanged feeds are never even unpickled.
     """
-    outputs: list[OutputFile] = []
     kept: list[str] = []
     state: dict[str, str] = {}
     stale: list[FeedHead] = []
@@ -371,15 +385,20 @@ def _plan(
             kept.extend(files)
         else:
             stale.append(feed)
-    topics = [feed.load() for feed in stale]
-    entries = sum(len(t.records) for t in topics)
-    render = partial(_render_topic, site=site)
-    for rendered in workers.map(render, topics, worth_it=entries >= _RENDER_POOL_MIN):
-        outputs.extend(rendered)
-    # The index shows the `all` feed's entries: it needs those records even when unchanged.
-    everything = next((t for t in topics if t.is_all), None) or feeds[0].load()
-    outputs.extend(_render_site_files([everything, *feeds[1:]], site))
-    return outputs, kept, state
+    entries = sum(feed.shown for feed in stale)
+    # Workers get the stored bytes and unpickle there: this process never holds the records.
+    render = partial(_render_feed, site=site)
+    for rendered in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
+        for out in rendered:
+            emit(out)
+    # The index shows the `all` feed's entries, so it needs those records.
+    for out in _render_site_files([feeds[0].load(), *feeds[1:]], site):
+        emit(out)
+    return kept, state
+
+
+def _planned_files(feeds: Sequence[FeedInfo]) -> list[str]:
+    return [*(f for feed in feeds for f in _topic_files(feed)), *_SITE_FILES]
 
 
 def _is_feed(relpath: str) -> bool:

@@ -124,69 +124,100 @@ def write(
 ) -> PublishReport:
     """Make ``root`` hold exactly ``outputs`` plus ``kept`` (last build's files, not re-rendered).
 
-    Order makes a kill at any point safe: the manifest is first widened to old + new files (and
-    its build state dropped), so a later build still knows every file it may have to remove and
-    re-renders everything; each file is written to a temporary file beside it, fsynced and renamed
-    over the old one; stale files are removed last, then the manifest is narrowed to what now
-    exists. Files this tool never wrote are never touched.
+    The all-at-once form of ``Publication``.
     """
-    if root.exists() and not root.is_dir():
-        raise ConfigError(f"{root}: output path exists and is not a folder")
-    root.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(root)
-    new_files: dict[str, str] = {}
-    for relpath in kept:
-        if relpath in old.files:
-            new_files[relpath] = old.files[relpath]
-    for out in outputs:
-        new_files[out.relpath] = sha256(out.data)
-    new_state = dict(state or {})
+    kept = list(kept)
+    with Publication(root, [*(out.relpath for out in outputs), *kept]) as publication:
+        for out in outputs:
+            publication.add(out)
+        return publication.commit(kept=kept, state=state)
 
-    # No build state while files change: the old state would vouch for files this build may
-    # already have replaced, so a build after a crash trusts nothing and renders everything.
-    _write_manifest(root, Manifest({**old.files, **new_files}, {}))
-    _sweep_temporaries(root, {p.rpartition("/")[0] for p in (*old.files, *new_files)})
 
-    written: list[str] = []
-    unchanged: list[str] = []
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for out in sorted(outputs, key=lambda o: o.relpath):
-            path = safe_path(root, out.relpath)
-            if _same_bytes(path, out.data):
-                unchanged.append(out.relpath)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            staged.append((_write_temporary(path, out.data), path))
-            written.append(out.relpath)
+class Publication:
+    """One build's changes to the output folder: files are staged as they are rendered (so a
+    build never holds every output in memory), then committed together.
+
+    Order makes a kill at any point safe: on entry the manifest is widened to old + planned
+    files (and its build state dropped), so a later build still knows every file it may have to
+    remove and re-renders everything; each file is written to a temporary file beside it; on
+    commit all temporaries are synced, then renamed over the old files; stale files are removed
+    last, then the manifest is narrowed to what now exists. Leaving the ``with`` block without
+    a commit removes the temporaries. Files this tool never wrote are never touched.
+    """
+
+    def __init__(self, root: Path, planned: Iterable[str]) -> None:
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"{root}: output path exists and is not a folder")
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self.old = read_manifest(root)
+        self.planned = set(planned)
+        self._hashes: dict[str, str] = {}
+        self._written: list[str] = []
+        self._unchanged: list[str] = []
+        self._staged: list[tuple[Path, Path]] = []
+        # No build state while files change: the old state would vouch for files this build
+        # may already have replaced, so a build after a crash trusts nothing.
+        widened = {**self.old.files, **{p: self.old.files.get(p, "") for p in self.planned}}
+        _write_manifest(root, Manifest(widened, {}))
+        _sweep_temporaries(root, {p.rpartition("/")[0] for p in widened})
+
+    def __enter__(self) -> Publication:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for tmp, _ in self._staged:  # empty after a commit
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+
+    def add(self, out: OutputFile) -> None:
+        """Stage one file: written beside its final place, unless its bytes are unchanged."""
+        if out.relpath not in self.planned:
+            raise ValueError(f"{out.relpath!r} was not planned")
+        path = safe_path(self.root, out.relpath)
+        self._hashes[out.relpath] = sha256(out.data)
+        if _same_bytes(path, out.data):
+            self._unchanged.append(out.relpath)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._staged.append((_write_temporary(path, out.data), path))
+        self._written.append(out.relpath)
+
+    def commit(
+        self, *, kept: Iterable[str] = (), state: Mapping[str, str] | None = None
+    ) -> PublishReport:
+        """Put every staged file in place, remove stale ones, record the new manifest."""
+        root, old = self.root, self.old
+        new_files = {p: old.files[p] for p in kept if p in old.files}
+        new_files.update(self._hashes)
         # One sync for all temporaries instead of an fsync per file (1,000 fsyncs cost seconds):
         # every new file is durable before any of them replaces an old one.
-        if staged:
+        if self._staged:
             os.sync()
-        for tmp, path in staged:
+        for tmp, path in sorted(self._staged, key=lambda staged: staged[1]):
             tmp.replace(path)
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for folder in {path.parent for _, path in staged}:
-        _fsync_dir(folder)
+        folders = {path.parent for _, path in self._staged}
+        self._staged.clear()
+        for folder in folders:
+            _fsync_dir(folder)
 
-    removed: list[str] = []
-    for relpath in sorted(set(old.files) - set(new_files)):
-        try:
-            path = safe_path(root, relpath)
-        except ValueError:
-            continue  # a tampered manifest never makes us delete outside the folder
-        try:
-            path.unlink()
-            removed.append(relpath)
-        except FileNotFoundError:
-            pass
-        _remove_empty_parents(path.parent, root)
+        removed: list[str] = []
+        for relpath in sorted(set(old.files) - set(new_files)):
+            try:
+                path = safe_path(root, relpath)
+            except ValueError:
+                continue  # a tampered manifest never makes us delete outside the folder
+            try:
+                path.unlink()
+                removed.append(relpath)
+            except FileNotFoundError:
+                pass
+            _remove_empty_parents(path.parent, root)
 
-    _write_manifest(root, Manifest(new_files, new_state))
-    return PublishReport(tuple(written), tuple(unchanged), tuple(removed))
+        _write_manifest(root, Manifest(new_files, dict(state or {})))
+        return PublishReport(
+            tuple(sorted(self._written)), tuple(sorted(self._unchanged)), tuple(removed)
+        )
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
