@@ -34,6 +34,8 @@ import pytest
 
 from benchmarks.generate import generate, mutate, record_files
 from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import comparable as _comparable
+from tests.helpers import tree as _tree
 
 CLI = Path(sys.executable).with_name("feedgen-news")
 RECORDS = 600  # ~600 output files, ~300 of them rewritten by the change
@@ -77,24 +79,6 @@ def _build_args(input_dir: Path, output: Path, cache: Path) -> list[str]:
         *("build", str(input_dir), "-o", str(output), "--cache-dir", str(cache)),
         *("--limit", LIMIT, "--no-ping"),
     ]
-
-
-def _tree(root: Path) -> Tree:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
-    """A folder's files, its manifest reduced to the files it lists: the manifest's build
-    state is opaque and may name the cache it was built with."""
-    out = dict(tree)
-    if MANIFEST_NAME in out:
-        listed = json.loads(out[MANIFEST_NAME])["files"]
-        out[MANIFEST_NAME] = json.dumps(listed, sort_keys=True).encode()
-    return out
 
 
 def _dirs(root: Path) -> frozenset[str]:

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
+from tests.helpers import start_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DOCS_PNG = Path(__file__).parent.parent / "docs" / "topic-page.png"
 TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -29,29 +28,9 @@ FILES = ("rss.xml", "atom.xml", "feed.json")
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     require("chromium", "chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--hide-scrollbars",
-        "--window-size=1100,1400",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    # Leave any alert open, so the test can see that none was raised.
-    options.unhandled_prompt_behavior = "ignore"
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(
+        tmp_path_factory.mktemp("chromium-profile"), "1100,1400", keep_alerts=True
+    )
     try:
         yield driver
     finally:

@@ -29,9 +29,8 @@ from feedgen_news.config import Site
 from feedgen_news.embed import SCRIPT_LIMIT
 from feedgen_news.model import Provider, Record
 from feedgen_news.serve import make_server
+from tests.helpers import CHROMEDRIVER, CHROMIUM, start_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 HOSTILE = "<img src=x onerror=alert(1)>"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DOCS_PNG = Path(__file__).parent.parent / "docs" / "embed.png"
@@ -45,8 +44,6 @@ if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
         )
     pytest.skip("chromium/chromedriver not installed (.ci/system-deps.sh)", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402 -- only importable where the browser test can run
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -182,23 +179,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--window-size=1200,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver: WebDriver = start_chromium(tmp_path_factory.mktemp("chromium-profile"), "1200,900")
     try:
         yield driver
     finally:

@@ -26,6 +26,8 @@ from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
 from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import comparable as _comparable
+from tests.helpers import tree as _files
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 COPIED_SEED = "002_sample_ai_model_cards.txt"
@@ -112,21 +114,6 @@ def _secret_needles(seeds: list[Seed]) -> set[bytes]:
             with suppress(binascii.Error):  # not base64: the half itself is the needle
                 needles.add(base64.b64decode(half, validate=True))
     return needles
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
-
-
-def _comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
-    """A folder's files, its manifest reduced to the files it lists: the manifest's build
-    state is opaque and may name the cache it was built with."""
-    out = dict(tree)
-    if MANIFEST_NAME in out:
-        listed = json.loads(out[MANIFEST_NAME])["files"]
-        out[MANIFEST_NAME] = json.dumps(listed, sort_keys=True).encode()
-    return out
 
 
 def _found(files: dict[str, bytes], needles: set[bytes]) -> list[str]:

@@ -8,7 +8,6 @@ Every build here is a real ``feedgen-news`` process. The test holds the lock its
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import signal
@@ -24,6 +23,8 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import comparable as _comparable
+from tests.helpers import tree as _tree
 
 CLI = Path(sys.executable).with_name("feedgen-news")
 RECORDS = 300
@@ -44,21 +45,6 @@ def _args(records: Path, out: Path, cache: Path, *extra: str) -> list[str]:
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
-
-
-def _comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
-    """A folder's files, its manifest reduced to the files it lists: the manifest's build
-    state is opaque and may name the cache it was built with."""
-    out = dict(tree)
-    if MANIFEST_NAME in out:
-        listed = json.loads(out[MANIFEST_NAME])["files"]
-        out[MANIFEST_NAME] = json.dumps(listed, sort_keys=True).encode()
-    return out
 
 
 def _stamps(root: Path) -> dict[str, tuple[int, int]]:
