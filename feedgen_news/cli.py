@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -39,7 +39,7 @@ def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None
     return load_site(config_path, **overrides), config_path
 
 
-def _fail(message: str, status: int) -> None:
+def _fail(message: str, status: int) -> NoReturn:
     click.echo(f"feedgen-news: error: {message}", err=True)
     sys.exit(status)
 
