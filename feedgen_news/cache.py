@@ -228,10 +228,6 @@ class RecordCache:
         finally:
             reader.close()
 
-    def stats(self) -> dict[str, tuple[int, int]]:
-        """relpath -> (size, mtime_ns) of every file the cache knows."""
-        return {relpath: (size, mtime) for relpath, size, mtime in self.iter_stats()}
-
     def store(
         self, rows: Iterable[Rows], removed: Iterable[str] = (), *, replacing: bool = True
     ) -> None:
