@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -108,10 +109,18 @@ def build(
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
+    deadline = time.monotonic() + lock_timeout  # one budget for both locks
     with (
         publish.output_lock(output_dir, lock_timeout),
         _workers(jobs) as workers,
-        open_cache(cache_dir, input_dir, _parse_fingerprint(site), lock_timeout) as cache,
+        # Entered after the output lock, so it gets what is left of the budget.
+        open_cache(
+            cache_dir,
+            input_dir,
+            _parse_fingerprint(site),
+            lock_timeout,
+            wait=max(0.0, deadline - time.monotonic()),
+        ) as cache,
     ):
         parsed = _sync(cache, input_dir, site, workers, progress)
         inputs = _inputs_digest(site, cache.token())

@@ -63,14 +63,19 @@ def cache_file(cache_dir: Path, input_dir: Path) -> Path:
 
 @contextmanager
 def open_cache(
-    cache_dir: Path, input_dir: Path, fingerprint: str, lock_timeout: float
+    cache_dir: Path,
+    input_dir: Path,
+    fingerprint: str,
+    lock_timeout: float,
+    *,
+    wait: float | None = None,
 ) -> Iterator[RecordCache]:
     """The input folder's cache, locked: two builds of one input folder into two output folders
     take turns, like two builds into one output folder."""
     path = cache_file(cache_dir, input_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     busy = f"{path}: another build is using this cache"
-    with file_lock(path.with_suffix(".lock"), lock_timeout, busy):
+    with file_lock(path.with_suffix(".lock"), lock_timeout, busy, wait=wait):
         cache = RecordCache(path, fingerprint)
         try:
             yield cache

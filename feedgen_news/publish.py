@@ -79,14 +79,17 @@ def output_lock(root: Path, timeout: float) -> Iterator[None]:
 
 
 @contextmanager
-def file_lock(path: Path, timeout: float, busy: str) -> Iterator[None]:
+def file_lock(
+    path: Path, timeout: float, busy: str, *, wait: float | None = None
+) -> Iterator[None]:
     """Hold an exclusive flock on ``path`` (created if missing); ``busy`` starts the LockError.
 
-    An flock is released by the kernel when its process dies, so it never goes stale.
+    Waits ``wait`` seconds (default ``timeout``, the user's setting the message names). An
+    flock is released by the kernel when its process dies, so it never goes stale.
     """
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout if wait is None else wait)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
