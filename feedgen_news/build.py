@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
@@ -253,27 +253,25 @@ def _sync(
     fresh = cache.is_empty()
     if fresh:
         workers.start()  # every file will be parsed: fork while this process is small
-        cache.drop_indexes()  # and bulk-load, building the indexes once at the end
     removed: list[str] = []
-    changed = _diff(scan_record_files(input_dir), cache.iter_stats(), removed)
+    cached = iter(()) if fresh else cache.iter_stats()
+    changed = _diff(scan_record_files(input_dir), cached, removed)
     # A handful of changed files is parsed here; more go to the worker processes.
     head = list(islice(changed, _POOL_MIN))
     chunks = _chunked(chain(head, changed), _CHUNK)
     parse = partial(_parse_chunk_rows, str(input_dir), site=site)
     done = 0
     batch: list[Rows] = []
-    for rows in workers.imap(parse, chunks, worth_it=len(head) == _POOL_MIN or fresh):
-        batch.extend(rows)
-        done += len(rows)
-        if len(batch) >= _STORE_BATCH:
-            cache.store(batch, replacing=not fresh)
-            batch = []
-        if progress:
-            progress(done)
-    cache.store(batch, removed, replacing=not fresh)
-    # Always (IF NOT EXISTS, so free when present): a build killed during a bulk load must not
-    # leave the next one without indexes.
-    cache.create_indexes()
+    with cache.bulk_load() if fresh else nullcontext():
+        for rows in workers.imap(parse, chunks, worth_it=len(head) == _POOL_MIN or fresh):
+            batch.extend(rows)
+            done += len(rows)
+            if len(batch) >= _STORE_BATCH:
+                cache.store(batch, replacing=not fresh)
+                batch = []
+            if progress:
+                progress(done)
+        cache.store(batch, removed, replacing=not fresh)
     return done
 
 
@@ -305,7 +303,8 @@ def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
     out: list[ParsedFile] = []
     for relpath, size, mtime_ns in items:
-        record, problems = read_record(Path(input_dir, relpath), relpath, site)
+        # A str path, not a Path: pathlib's parsing costs as much as reading a small file.
+        record, problems = read_record(f"{input_dir}/{relpath}", relpath, site)
         out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
     return out
 

@@ -202,7 +202,7 @@ class Publication:
         folders = {path.parent for _, path in self._staged}
         self._staged.clear()
         for folder in folders:
-            _fsync_dir(folder)
+            fsync_dir(folder)
 
         removed: list[str] = []
         for relpath in sorted(set(old.files) - set(new_files)):
@@ -257,7 +257,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -274,7 +274,7 @@ def _write_manifest(root: Path, manifest: Manifest) -> None:
     path = root / MANIFEST_NAME
     if not _same_bytes(path, data):
         _atomic_write(path, data)
-        _fsync_dir(root)
+        fsync_dir(root)
 
 
 def _sweep_temporaries(root: Path, folders: Iterable[str]) -> None:
