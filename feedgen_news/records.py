@@ -6,6 +6,7 @@ come out. Nothing past this module ever sees a raw YAML value.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -50,6 +51,8 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
+_INT_FAST_DIGITS = 19  # int() of a longer digit string may meet Python's digit limit
 # Records are a few levels deep; libyaml itself stops at 1000, near Python's recursion limit.
 _MAX_DEPTH = 64
 _SafeConstructor = yaml.constructor.SafeConstructor
@@ -76,6 +79,9 @@ def _implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
 
 _RESOLVERS = _implicit_resolvers()
 _NO_RESOLVERS: list[tuple[str, re.Pattern[str]]] = []
+_RESOLVED: dict[str, str] = {}  # plain scalar -> tag, for short values
+_RESOLVED_MAX_LENGTH = 32
+_RESOLVED_MAX_ITEMS = 4096
 
 
 class _RecordLoader(_BaseLoader):
@@ -89,9 +95,19 @@ class _RecordLoader(_BaseLoader):
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
             if implicit[0]:
-                for tag, rx in _RESOLVERS.get(value[:1], _NO_RESOLVERS):
-                    if rx.match(value):
-                        return tag
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _STR
+                    for candidate, rx in _RESOLVERS.get(value[:1], _NO_RESOLVERS):
+                        if rx.match(value):
+                            tag = candidate
+                            break
+                    # Keys and short values repeat in every record: remember them (bounded).
+                    if len(value) <= _RESOLVED_MAX_LENGTH:
+                        if len(_RESOLVED) >= _RESOLVED_MAX_ITEMS:
+                            _RESOLVED.clear()
+                        _RESOLVED[value] = tag
+                return tag
             return _STR
         return _SEQ if kind is SequenceNode else _MAP
 
@@ -109,6 +125,11 @@ class _RecordLoader(_BaseLoader):
         if isinstance(node, ScalarNode):
             if tag == _STR:
                 return node.value
+            if tag == _INT:
+                text = node.value
+                # Plain decimal (no sign, "_", base prefix or YAML 1.1 octal leading zero).
+                if text.isdigit() and text[0] != "0" and len(text) < _INT_FAST_DIGITS:
+                    return int(text)
             scalar = _SCALARS.get(tag)
             if scalar is not None:
                 try:
@@ -126,10 +147,17 @@ class _RecordLoader(_BaseLoader):
         elif kind is MappingNode and tag == _MAP:
             mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                if key_node.tag == _MERGE:
+                # Plain-string keys and values, most of a record, are inlined.
+                if type(key_node) is ScalarNode and key_node.tag is _STR:
+                    key = key_node.value
+                elif key_node.tag == _MERGE:
                     break  # `<<` merges: SafeConstructor knows how
-                key = self.build(key_node, depth + 1)
-                value = self.build(value_node, depth + 1)
+                else:
+                    key = self.build(key_node, depth + 1)
+                if type(value_node) is ScalarNode and value_node.tag is _STR:
+                    value = value_node.value
+                else:
+                    value = self.build(value_node, depth + 1)
                 try:
                     mapping[key] = value
                 except TypeError:
@@ -143,13 +171,28 @@ class _RecordLoader(_BaseLoader):
 
 
 def _repair_mojibake(text: str) -> str:
-    """``text`` with mojibake repaired, word by word: ftfy costs ~200 µs per call whatever the
+    """``text`` with mojibake repaired, word by word: ftfy costs ~200 us per call whatever the
     length, and mojibake is a few letters, so only the space-separated words that show it go
     through ftfy (a mojibake no-break space ``Â\xa0`` has no ASCII space, so stays one word)."""
-    words = text.split(" ")
-    return " ".join(
-        ftfy.fix_text(word, _FTFY) if _MAYBE_MOJIBAKE.search(word) else word for word in words
-    )
+    parts: list[str] = []
+    done = 0  # text[:done] is in parts
+    for match in _MAYBE_MOJIBAKE.finditer(text):
+        if match.start() < done:
+            continue  # a second sign in a word already repaired
+        start = text.rfind(" ", 0, match.start()) + 1
+        end = text.find(" ", match.end())
+        end = len(text) if end < 0 else end
+        parts.append(text[done:start])
+        parts.append(_repair_word(text[start:end]))
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _repair_word(word: str) -> str:
+    """One word through ftfy; the same mojibake words ("donâ€™t", "itâ€™s") recur everywhere."""
+    return ftfy.fix_text(word, _FTFY)
 
 
 # --- file discovery ---------------------------------------------------------------------------
@@ -233,25 +276,29 @@ def _printable(name: str) -> str:
 
 
 def read_record(
-    path: Path, relpath: str, site: Site, label: str | None = None
+    path: str | os.PathLike[str], relpath: str, site: Site, label: str | None = None
 ) -> tuple[Record | None, list[Problem]]:
     """Read one file (at most ``site.max_file_bytes``) and parse it with ``parse_record``."""
     where = relpath if label is None else label
     limit = site.max_file_bytes
     try:
-        # O_NONBLOCK: opening a FIFO named like a record must not hang the build.
+        # O_NONBLOCK: opening a FIFO named like a record must not hang the build. Plain fds, no
+        # file object: this runs once per file, a million times on a big corpus.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None, [Problem(where, "not a regular file")]
             if info.st_size > limit:
                 return None, [_too_big(where, info.st_size, limit)]
-            # Sized by fstat (a read of limit+1 would allocate 1 MiB per file), then capped:
-            # the file may have grown since.
-            data = f.read(min(info.st_size, limit) + 1)
+            # Sized by fstat: a short read is the end of a regular file. A full one means it
+            # grew since: read on, to just past the limit.
+            data = os.read(fd, info.st_size + 1)
             if len(data) > info.st_size:
-                data += f.read(limit + 1 - len(data))
+                while len(data) <= limit and (more := os.read(fd, limit + 1 - len(data))):
+                    data += more
+        finally:
+            os.close(fd)
     except OSError as exc:
         return None, [Problem(where, f"cannot read: {exc.strerror or exc}")]
     if len(data) > limit:
@@ -300,6 +347,8 @@ _BOMS = {
 _RAW_BAD = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _C1 = re.compile("[\x80-\x9f]")
 _C0_BYTES = bytes([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1_BYTES = re.compile(b"\xc2[\x80-\x9f]")
+_NONCHAR_BYTES = re.compile(b"\xef\xbf[\xbe\xbf]")
 # URL characters that are never valid unencoded (RFC 3986); whitespace included.
 _URL_BAD = re.compile(r'[\x00-\x20\x7f<>"\\^`{|}\s]')
 # A lowercase scheme, a plain host (no user, no port) and no character _URL_BAD refuses: what
@@ -797,11 +846,12 @@ def _line_of(problem: Problem) -> int:
 
 
 def _may_have_raw_bad(data: bytes) -> bool:
-    """A fast byte-level gate for ``_RAW_BAD`` (a str regex over the file costs ~15 us)."""
+    """A fast byte-level gate for ``clean_raw`` (a str regex over the file costs ~15 us)."""
     if len(data.translate(None, _C0_BYTES)) != len(data):
         return True
-    # C1 controls are encoded as C2 80..9F, U+FFFE/U+FFFF as EF BF BE/BF.
-    return not data.isascii() and (b"\xc2" in data or b"\xef\xbf" in data)
+    # C1 controls are encoded as C2 80..9F, U+FFFE/U+FFFF as EF BF BE/BF: the exact byte
+    # pairs, as a C2 alone is common in text (U+00A0..U+00BF: no-break space, £, °, «).
+    return _C1_BYTES.search(data) is not None or _NONCHAR_BYTES.search(data) is not None
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:

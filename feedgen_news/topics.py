@@ -76,6 +76,8 @@ def topic_key(name: str) -> str:
 
     ``Économie``, ``economie`` and ``ECONOMIE`` are one topic; so are ``AWS AI`` and ``aws-ai``.
     """
+    if name.isascii():  # NFKD and combining marks cannot change ASCII; casefold is lower
+        return _SEPARATORS.sub(" ", name.strip().lower()).strip()
     decomposed = unicodedata.normalize("NFKD", name.strip())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SEPARATORS.sub(" ", stripped.casefold()).strip()
