@@ -1,0 +1,80 @@
+"""The record cache: bulk loading a fresh cache, and what an interrupted load leaves behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from feedgen_news.build import _parse_chunk_rows, _parse_fingerprint
+from feedgen_news.cache import RecordCache, Rows, cache_file
+from feedgen_news.config import Site
+from feedgen_news.records import scan_record_files
+
+SITE = Site(limit=5)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    generate(folder, 60, seed=5)
+    return folder
+
+
+def _open(tmp_path: Path, corpus: Path) -> RecordCache:
+    return RecordCache(cache_file(tmp_path / "cache", corpus), _parse_fingerprint(SITE))
+
+
+def _rows(corpus: Path) -> list[Rows]:
+    return _parse_chunk_rows(str(corpus), list(scan_record_files(corpus)), SITE)
+
+
+def test_bulk_load_swaps_in_a_complete_indexed_file(tmp_path: Path, corpus: Path) -> None:
+    cache = _open(tmp_path, corpus)
+    token = cache.token()
+    rows = _rows(corpus)
+    with cache.bulk_load():
+        cache.store(rows[:30], replacing=False)
+        cache.store(rows[30:], replacing=False)
+    assert not cache.path.with_name(cache.path.name + ".new").exists()
+    assert [s[0] for s in cache.iter_stats()] == [r.file[0] for r in rows]
+    assert cache.token() != token
+    losers, _ = cache.duplicates(SITE)
+    feeds = cache.feeds(SITE, losers)
+    assert feeds[0].total == sum(1 for r in rows if r.entry and r.entry[4])
+    cache.close()
+    db = sqlite3.connect(cache.path)
+    indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"entries_url_key", "entries_newest", "entry_topics_newest"} <= indexes
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.close()
+    # Reopened with the same fingerprint, it is kept.
+    again = _open(tmp_path, corpus)
+    assert not again.is_empty()
+    again.close()
+
+
+def test_an_interrupted_bulk_load_leaves_the_previous_cache(tmp_path: Path, corpus: Path) -> None:
+    cache = _open(tmp_path, corpus)
+    rows = _rows(corpus)
+    with pytest.raises(KeyboardInterrupt), cache.bulk_load():
+        cache.store(rows[:30], replacing=False)
+        raise KeyboardInterrupt
+    assert not cache.path.with_name(cache.path.name + ".new").exists()
+    assert cache.is_empty()  # the cache this build started from, still open and usable
+    cache.store(rows[:3])
+    assert len(list(cache.iter_stats())) == 3
+    cache.close()
+
+
+def test_a_leftover_from_a_killed_bulk_load_is_ignored(tmp_path: Path, corpus: Path) -> None:
+    cache = _open(tmp_path, corpus)
+    leftover = cache.path.with_name(cache.path.name + ".new")
+    leftover.write_bytes(b"half a database")
+    with cache.bulk_load():
+        cache.store(_rows(corpus), replacing=False)
+    assert not leftover.exists()
+    assert len(list(cache.iter_stats())) == 60
+    cache.close()
