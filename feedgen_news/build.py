@@ -373,7 +373,7 @@ def _plan(
     ``emit`` as it comes; returns the files kept from the last build and the new build state.
 
     The digest covers the settings, the feed's identity and counts, and its newest records as
-    stored bytes, so unchanged feeds are never even unpickled.
+    stored bytes, so unchanged feeds are never even decoded.
     """
     kept: list[str] = []
     state: dict[str, str] = {}
@@ -394,7 +394,7 @@ def _plan(
         else:
             stale.append(feed)
     entries = sum(feed.shown for feed in stale)
-    # Workers get the stored bytes and unpickle there: this process never holds the records.
+    # Workers get the stored bytes and decode there: this process never holds the records.
     render = partial(_render_feed, site=site)
     for rendered in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
         for out in rendered:
