@@ -281,6 +281,9 @@ class RecordCache:
         fresh.unlink(missing_ok=True)
         bulk = sqlite3.connect(fresh, isolation_level=None)
         try:
+            # 16 KiB pages: a quarter of the page writes of the default 4 KiB for a bulk load of
+            # 1.5 KB records, and still small for the WAL of an incremental update.
+            bulk.execute("PRAGMA page_size=16384")
             bulk.execute("PRAGMA journal_mode=OFF")
             bulk.execute("PRAGMA synchronous=OFF")
             bulk.execute("BEGIN")

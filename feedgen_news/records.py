@@ -221,33 +221,33 @@ def scan_record_files(input_dir: Path) -> Iterator[tuple[str, int, int]]:
     visited: set[str] = {os.path.realpath(input_dir)}
     stack = [_folder_entries(str(input_dir), "")]
     while stack:
-        entry = next(stack[-1], None)
-        if entry is None:
+        found = next(stack[-1], None)
+        if found is None:
             stack.pop()
             continue
-        relpath, path, is_dir = entry
+        relpath, entry, is_dir = found
         if is_dir:
-            real = os.path.realpath(path)
+            real = os.path.realpath(entry.path)
             if real not in visited:
                 visited.add(real)
-                stack.append(_folder_entries(path, relpath))
+                stack.append(_folder_entries(entry.path, relpath))
             continue
         try:
-            info = os.stat(path)  # noqa: PTH116 - a str path: no Path per file; follows links
+            info = entry.stat()  # follows links, like os.stat, without building a path object
             yield relpath, info.st_size, info.st_mtime_ns
         except OSError:
             yield relpath, -1, -1
 
 
-def _folder_entries(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]:
-    """(relpath, path, is_dir) of a folder's record files and sub-folders (relpath with a
+def _folder_entries(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
+    """(relpath, entry, is_dir) of a folder's record files and sub-folders (relpath with a
     trailing ``/``), sorted by relpath."""
     try:
         with os.scandir(folder) as it:
             entries = list(it)
     except OSError:
         return iter(())
-    found: list[tuple[str, str, bool]] = []
+    found: list[tuple[str, os.DirEntry[str], bool]] = []
     for entry in entries:
         name = entry.name
         if name.startswith("."):
@@ -257,11 +257,16 @@ def _folder_entries(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]
         except OSError:
             is_dir = False
         if is_dir:
-            found.append((f"{prefix}{_printable(name)}/", entry.path, True))
+            found.append((f"{prefix}{_printable(name)}/", entry, True))
         elif name.endswith(RECORD_SUFFIXES):
-            found.append((f"{prefix}{_printable(name)}", entry.path, False))
-    found.sort()
+            found.append((f"{prefix}{_printable(name)}", entry, False))
+    found.sort(key=_sort_key)
     return iter(found)
+
+
+def _sort_key(item: tuple[str, os.DirEntry[str], bool]) -> tuple[str, str]:
+    # The path breaks ties between two names that are not UTF-8 but print alike.
+    return item[0], item[1].path
 
 
 def _printable(name: str) -> str:
