@@ -953,6 +953,12 @@ def _checked_http_url(url: str) -> str | None:
 def _hostname(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    return _hostname_of(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hostname_of(value: str) -> str | None:
+    """Cached: a corpus has a few providers, each named in thousands of records."""
     host = value.strip().rstrip(".").lower()
     if not host.isascii():
         try:
