@@ -37,7 +37,7 @@ from .errors import ConfigError, Problem
 from .feeds import FORMATS
 from .model import Record
 from .publish import Manifest, OutputFile, PublishReport
-from .records import read_record, scan_record_files
+from .records import read_stat, scan_record_files
 from .topics import FeedInfo, Topic, dedupe, group
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
@@ -166,7 +166,7 @@ def check(
     records: list[Record] = []
     problems: list[Problem] = []
     files = rejected = 0
-    items = list(scan_record_files(input_dir))
+    items = list(scan_record_files(input_dir, stat=False))
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     parse = partial(_parse_chunk, str(input_dir), site=site)
     with _workers(jobs) as workers:
@@ -254,8 +254,10 @@ def _sync(
     if fresh:
         workers.start()  # every file will be parsed: fork while this process is small
     removed: list[str] = []
-    cached = iter(()) if fresh else cache.iter_stats()
-    changed = _diff(scan_record_files(input_dir), cached, removed)
+    if fresh:  # every file is new: the workers' fstat as they read gives size and mtime
+        changed: Iterator[Stat] = scan_record_files(input_dir, stat=False)
+    else:
+        changed = _diff(scan_record_files(input_dir), cache.iter_stats(), removed)
     # A handful of changed files is parsed here; more go to the worker processes.
     head = list(islice(changed, _POOL_MIN))
     chunks = _chunked(chain(head, changed), _CHUNK)
@@ -302,9 +304,12 @@ def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
     out: list[ParsedFile] = []
-    for relpath, size, mtime_ns in items:
+    for relpath, _, _ in items:
         # A str path, not a Path: pathlib's parsing costs as much as reading a small file.
-        record, problems = read_record(f"{input_dir}/{relpath}", relpath, site)
+        path = f"{input_dir}/{relpath}"
+        # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
+        # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
+        record, problems, size, mtime_ns = read_stat(path, relpath, site)
         out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
     return out
 

@@ -40,6 +40,7 @@ __all__ = [
     "load_dir",
     "parse_record",
     "read_record",
+    "read_stat",
     "scan_record_files",
 ]
 
@@ -206,10 +207,11 @@ def iter_record_files(input_dir: Path) -> list[Path]:
     return [Path(input_dir, relpath) for relpath, _, _ in scan_record_files(input_dir)]
 
 
-def scan_record_files(input_dir: Path) -> Iterator[tuple[str, int, int]]:
+def scan_record_files(input_dir: Path, *, stat: bool = True) -> Iterator[tuple[str, int, int]]:
     """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), in path
     order, as a stream: a rebuild compares a million files with the cache without holding them.
-    Size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it).
+    Size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it), and
+    for every file with ``stat=False`` (a first build reads them all anyway: see ``read_stat``).
 
     Path order comes from walking depth first with each folder's entries sorted by name, a
     sub-folder's name taken with its ``/``: everything under ``a/`` then sorts exactly where the
@@ -231,6 +233,9 @@ def scan_record_files(input_dir: Path) -> Iterator[tuple[str, int, int]]:
             if real not in visited:
                 visited.add(real)
                 stack.append(_folder_entries(entry.path, relpath))
+            continue
+        if not stat:
+            yield relpath, -1, -1
             continue
         try:
             info = entry.stat()  # follows links, like os.stat, without building a path object
@@ -284,31 +289,43 @@ def read_record(
     path: str | os.PathLike[str], relpath: str, site: Site, label: str | None = None
 ) -> tuple[Record | None, list[Problem]]:
     """Read one file (at most ``site.max_file_bytes``) and parse it with ``parse_record``."""
+    record, problems, _, _ = read_stat(path, relpath, site, label)
+    return record, problems
+
+
+def read_stat(
+    path: str | os.PathLike[str], relpath: str, site: Site, label: str | None = None
+) -> tuple[Record | None, list[Problem], int, int]:
+    """``read_record``, plus the size and mtime_ns of the file as it was read (-1, -1 when it
+    could not be opened): the cache's key for exactly the bytes parsed."""
     where = relpath if label is None else label
     limit = site.max_file_bytes
+    size = mtime_ns = -1
     try:
         # O_NONBLOCK: opening a FIFO named like a record must not hang the build. Plain fds, no
         # file object: this runs once per file, a million times on a big corpus.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
             info = os.fstat(fd)
+            size, mtime_ns = info.st_size, info.st_mtime_ns
             if not stat.S_ISREG(info.st_mode):
-                return None, [Problem(where, "not a regular file")]
-            if info.st_size > limit:
-                return None, [_too_big(where, info.st_size, limit)]
+                return None, [Problem(where, "not a regular file")], size, mtime_ns
+            if size > limit:
+                return None, [_too_big(where, size, limit)], size, mtime_ns
             # Sized by fstat: a short read is the end of a regular file. A full one means it
             # grew since: read on, to just past the limit.
-            data = os.read(fd, info.st_size + 1)
-            if len(data) > info.st_size:
+            data = os.read(fd, size + 1)
+            if len(data) > size:
                 while len(data) <= limit and (more := os.read(fd, limit + 1 - len(data))):
                     data += more
         finally:
             os.close(fd)
     except OSError as exc:
-        return None, [Problem(where, f"cannot read: {exc.strerror or exc}")]
+        return None, [Problem(where, f"cannot read: {exc.strerror or exc}")], size, mtime_ns
     if len(data) > limit:
-        return None, [_too_big(where, len(data), limit)]
-    return parse_record(data, relpath, site, label)
+        return None, [_too_big(where, len(data), limit)], size, mtime_ns
+    record, problems = parse_record(data, relpath, site, label)
+    return record, problems, size, mtime_ns
 
 
 def _too_big(where: str, size: int, limit: int) -> Problem:
