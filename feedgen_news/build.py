@@ -36,7 +36,7 @@ from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
 from .model import Record
-from .publish import Manifest, OutputFile, PublishReport
+from .publish import Manifest, OutputFile, PublishReport, Staged
 from .records import read_stat, scan_record_files
 from .topics import FeedInfo, Topic, dedupe, group
 
@@ -144,7 +144,7 @@ def build(
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
         feeds = cache.feeds(site, summary.losers)
         with publish.Publication(output_dir, _planned_files(feeds)) as publication:
-            kept, state = _plan(feeds, site, manifest, workers, publication.add)
+            kept, state = _plan(feeds, site, manifest, workers, publication)
             state["inputs"] = inputs
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
@@ -342,8 +342,8 @@ def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
     return files
 
 
-def _render_feed(feed: FeedHead, site: Site) -> list[OutputFile]:
-    return _render_topic(feed.load(), site)
+def _render_and_stage(feed: FeedHead, site: Site, root: Path) -> list[Staged]:
+    return [publish.stage(root, out) for out in _render_topic(feed.load(), site)]
 
 
 def _topic_files(topic: FeedInfo) -> list[str]:
@@ -372,10 +372,10 @@ def _plan(
     site: Site,
     manifest: Manifest,
     workers: _Workers,
-    emit: Callable[[OutputFile], None],
+    publication: publish.Publication,
 ) -> tuple[list[str], dict[str, str]]:
-    """Render only feeds whose digest changed since the last build, handing each file to
-    ``emit`` as it comes; returns the files kept from the last build and the new build state.
+    """Render only feeds whose digest changed since the last build, staging their files in
+    ``publication``; returns the files kept from the last build and the new build state.
 
     The digest covers the settings, the feed's identity and counts, and its newest records as
     stored bytes, so unchanged feeds are never even decoded.
@@ -399,14 +399,15 @@ def _plan(
         else:
             stale.append(feed)
     entries = sum(feed.shown for feed in stale)
-    # Workers get the stored bytes and decode there: this process never holds the records.
-    render = partial(_render_feed, site=site)
-    for rendered in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
-        for out in rendered:
-            emit(out)
+    # Workers get the stored bytes, decode, render and write there: this process never holds
+    # the records or the output, only each file's hash and temporary name.
+    render = partial(_render_and_stage, site=site, root=publication.root)
+    for staged_files in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
+        for staged in staged_files:
+            publication.adopt(staged)
     # The index shows the `all` feed's entries, so it needs those records.
     for out in _render_site_files([feeds[0].load(), *feeds[1:]], site):
-        emit(out)
+        publication.add(out)
     return kept, state
 
 

@@ -177,14 +177,22 @@ class Publication:
         """Stage one file: written beside its final place, unless its bytes are unchanged."""
         if out.relpath not in self.planned:
             raise ValueError(f"{out.relpath!r} was not planned")
-        path = safe_path(self.root, out.relpath)
-        self._hashes[out.relpath] = sha256(out.data)
-        if _same_bytes(path, out.data):
-            self._unchanged.append(out.relpath)
+        self.adopt(stage(self.root, out))
+
+    def adopt(self, staged: Staged) -> None:
+        """Take over a file ``stage`` wrote (in this process or a worker): commit puts it in
+        place, leaving the ``with`` block without a commit removes it."""
+        path = safe_path(self.root, staged.relpath)
+        if staged.relpath not in self.planned:
+            if staged.temporary is not None:
+                Path(staged.temporary).unlink(missing_ok=True)
+            raise ValueError(f"{staged.relpath!r} was not planned")
+        self._hashes[staged.relpath] = staged.sha256
+        if staged.temporary is None:
+            self._unchanged.append(staged.relpath)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._staged.append((_write_temporary(path, out.data), path))
-        self._written.append(out.relpath)
+        self._staged.append((Path(staged.temporary), path))
+        self._written.append(staged.relpath)
 
     def commit(
         self, *, kept: Iterable[str] = (), state: Mapping[str, str] | None = None
@@ -221,6 +229,28 @@ class Publication:
         return PublishReport(
             tuple(sorted(self._written)), tuple(sorted(self._unchanged)), tuple(removed)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """An output file after ``stage``: its hash, and its temporary unless the bytes are the same
+    as the file already in place."""
+
+    relpath: str
+    sha256: str
+    temporary: str | None
+
+
+def stage(root: Path, out: OutputFile) -> Staged:
+    """Write ``out`` to a temporary beside its place in ``root``, unless the file there already
+    has these bytes. Safe in any process: the workers that render stage their own files, so the
+    bytes never cross a pipe and hashing and writing run on every core."""
+    path = safe_path(root, out.relpath)
+    digest = sha256(out.data)
+    if _same_bytes(path, out.data):
+        return Staged(out.relpath, digest, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Staged(out.relpath, digest, str(_write_temporary(path, out.data)))
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
