@@ -182,16 +182,21 @@ class Publication:
     def adopt(self, staged: Staged) -> None:
         """Take over a file ``stage`` wrote (in this process or a worker): commit puts it in
         place, leaving the ``with`` block without a commit removes it."""
-        path = safe_path(self.root, staged.relpath)
-        if staged.relpath not in self.planned:
-            if staged.temporary is not None:
-                Path(staged.temporary).unlink(missing_ok=True)
+        temporary = None if staged.temporary is None else Path(staged.temporary)
+        # stage() checked the path (safe_path resolves every folder: too slow to repeat for a
+        # thousand files); here it must be planned, and its temporary beside it.
+        path = self.root.joinpath(*staged.relpath.split("/"))
+        if staged.relpath not in self.planned or (
+            temporary is not None and temporary.parent != path.parent
+        ):
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
             raise ValueError(f"{staged.relpath!r} was not planned")
         self._hashes[staged.relpath] = staged.sha256
-        if staged.temporary is None:
+        if temporary is None:
             self._unchanged.append(staged.relpath)
             return
-        self._staged.append((Path(staged.temporary), path))
+        self._staged.append((temporary, path))
         self._written.append(staged.relpath)
 
     def commit(

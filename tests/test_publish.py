@@ -11,8 +11,11 @@ import pytest
 from feedgen_news.publish import (
     MANIFEST_NAME,
     OutputFile,
+    Publication,
+    Staged,
     read_manifest,
     safe_path,
+    stage,
     write,
 )
 
@@ -94,3 +97,36 @@ def test_tampered_manifest_never_deletes_outside(tmp_path: Path) -> None:
     (root / MANIFEST_NAME).write_text(json.dumps({"files": {"../victim.txt": "0"}}))
     write(root, [OutputFile("f.xml", b"x")])
     assert victim.read_text() == "keep me"
+
+
+def test_files_staged_elsewhere_are_adopted_and_committed(tmp_path: Path) -> None:
+    """Workers stage the files they render; the publication takes them over by name."""
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "same.xml").write_bytes(b"same")
+    with Publication(out, ["a/new.xml", "a/same.xml"]) as publication:
+        new = stage(out, OutputFile("a/new.xml", b"new"))
+        same = stage(out, OutputFile("a/same.xml", b"same"))
+        assert new.temporary is not None and Path(new.temporary).parent == out / "a"
+        assert same.temporary is None  # unchanged bytes are never rewritten
+        publication.adopt(new)
+        publication.adopt(same)
+        report = publication.commit()
+    assert report.written == ("a/new.xml",) and report.unchanged == ("a/same.xml",)
+    assert (out / "a" / "new.xml").read_bytes() == b"new"
+    assert sorted(p.name for p in (out / "a").iterdir()) == ["new.xml", "same.xml"]
+
+
+def test_an_unplanned_or_misplaced_staged_file_is_refused_and_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with Publication(out, ["a/planned.xml"]) as publication:
+        stray = stage(out, OutputFile("b/stray.xml", b"x"))
+        with pytest.raises(ValueError, match="not planned"):
+            publication.adopt(stray)
+        assert stray.temporary is not None and not Path(stray.temporary).exists()
+        elsewhere = stage(out, OutputFile("b/planned.xml", b"x"))
+        moved = Staged("a/planned.xml", elsewhere.sha256, elsewhere.temporary)
+        with pytest.raises(ValueError, match="not planned"):
+            publication.adopt(moved)
+        assert elsewhere.temporary is not None and not Path(elsewhere.temporary).exists()
+    assert not (out / "a" / "planned.xml").exists()
