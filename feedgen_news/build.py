@@ -330,27 +330,44 @@ def _workers(jobs: int | None) -> Iterator[_Workers]:
 # -- planning output files -------------------------------------------------------------------
 
 
-def _render_topic(topic: Topic, site: Site) -> list[OutputFile]:
+def _render_topic(topic: Topic, site: Site, *, page_only: bool = False) -> list[OutputFile]:
     """A topic's feeds, its embeddable list and, but for `all` (whose page is the site's index),
-    its HTML page."""
-    files = [OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS]
-    files.append(
-        OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", embed.render_embed_page(topic, site))
-    )
+    its HTML page; with ``page_only``, just the page."""
+    files: list[OutputFile] = []
+    if not page_only:
+        files += [
+            OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS
+        ]
+        files.append(
+            OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", embed.render_embed_page(topic, site))
+        )
     if not topic.is_all:
         files.append(OutputFile(f"{topic.relpath}/{_PAGE}", pages.render_topic_page(topic, site)))
     return files
 
 
-def _render_and_stage(feed: FeedHead, site: Site, root: Path) -> list[Staged]:
-    return [publish.stage(root, out) for out in _render_topic(feed.load(), site)]
+def _render_and_stage(task: tuple[FeedHead, bool], site: Site, root: Path) -> list[Staged]:
+    feed, page_only = task
+    return [
+        publish.stage(root, out) for out in _render_topic(feed.load(), site, page_only=page_only)
+    ]
 
 
 def _topic_files(topic: FeedInfo) -> list[str]:
-    names = [f.filename for f in FORMATS] + [embed.EMBED_PAGE]
-    if not topic.is_all:
-        names.append(_PAGE)
-    return [f"{topic.relpath}/{name}" for name in names]
+    page = _page_file(topic)
+    return _feed_files(topic) + ([] if page is None else [page])
+
+
+def _feed_files(topic: FeedInfo) -> list[str]:
+    """The files that show only the topic's newest entries: its feeds and its embed list."""
+    return [
+        f"{topic.relpath}/{name}" for name in [*(f.filename for f in FORMATS), embed.EMBED_PAGE]
+    ]
+
+
+def _page_file(topic: FeedInfo) -> str | None:
+    """The topic's HTML page (which also shows its total), or None for `all`: the site index."""
+    return None if topic.is_all else f"{topic.relpath}/{_PAGE}"
 
 
 _SITE_FILES = (_PAGE, pages.OPML_NAME, embed.EMBED_JS)
@@ -377,28 +394,38 @@ def _plan(
     """Render only feeds whose digest changed since the last build, staging their files in
     ``publication``; returns the files kept from the last build and the new build state.
 
-    The digest covers the settings, the feed's identity and counts, and its newest records as
-    stored bytes, so unchanged feeds are never even decoded.
+    Two digests per feed, so unchanged feeds are never even decoded: one over the settings, the
+    feed's identity and its newest records as stored bytes (the feeds and the embed list show
+    nothing else), and one adding the feed's total, which only its HTML page shows: a record
+    added or removed outside the newest ``limit`` re-renders the page, not the feeds.
     """
     kept: list[str] = []
     state: dict[str, str] = {}
-    stale: list[FeedHead] = []
+    stale: list[tuple[FeedHead, bool]] = []  # (feed, page only)
     site_key = f"{__version__}\n{site!r}\n".encode()
     for feed in feeds:
         h = hashlib.sha256(site_key)
-        h.update(repr((feed.slug, feed.name, feed.title, feed.relpath, feed.total)).encode())
+        h.update(repr((feed.slug, feed.name, feed.title, feed.relpath)).encode())
         for blob in feed.blobs:
             h.update(hashlib.sha256(blob).digest())
-        digest = h.hexdigest()
-        state[f"topic:{feed.relpath}"] = digest
-        files = _topic_files(feed)
-        if manifest.state.get(f"topic:{feed.relpath}") == digest and all(
-            f in manifest.files for f in files
+        entries_digest = h.hexdigest()
+        page_digest = hashlib.sha256(f"{entries_digest} {feed.total}".encode()).hexdigest()
+        state[f"topic:{feed.relpath}"] = entries_digest
+        state[f"page:{feed.relpath}"] = page_digest
+        feed_files, page = _feed_files(feed), _page_file(feed)
+        if manifest.state.get(f"topic:{feed.relpath}") != entries_digest or not all(
+            f in manifest.files for f in feed_files
         ):
-            kept.extend(files)
+            stale.append((feed, False))
+            continue
+        kept.extend(feed_files)
+        if page is None:
+            continue
+        if manifest.state.get(f"page:{feed.relpath}") == page_digest and page in manifest.files:
+            kept.append(page)
         else:
-            stale.append(feed)
-    entries = sum(feed.shown for feed in stale)
+            stale.append((feed, True))
+    entries = sum(feed.shown for feed, _ in stale)
     # Workers get the stored bytes, decode, render and write there: this process never holds
     # the records or the output, only each file's hash and temporary name.
     render = partial(_render_and_stage, site=site, root=publication.root)

@@ -297,3 +297,30 @@ def test_settings_change_rerenders_and_library_version_is_part_of_the_cache_key(
     assert " 0 files written" not in renamed.stderr
     assert b"https://news.example.org/all/rss.xml" in (out / "all/rss.xml").read_bytes()
     assert _parse_fingerprint(Site()).startswith(__version__)
+
+
+def test_a_record_outside_the_newest_limit_rewrites_only_the_pages_that_count_it(
+    seeds: Path, tmp_path: Path
+) -> None:
+    """The feeds show the newest `limit` entries; only the topic page (and the site index) show
+    a topic's total, so a record that is not among the newest changes just those."""
+    out = tmp_path / "out"
+    assert build_cmd(seeds, out, "--limit", "1").exit_code == 0
+    before = {p: (out / p).stat().st_mtime_ns for p in tree(out)}
+    (seeds / "006_old_solar.txt").write_text(
+        "---\ntitle: An older solar story\n"
+        "sourceUrl: https://news.example.org/1999/old-solar.html\n"
+        "publishedDateTime: 1999-01-01T00:00:00Z\ntopics: [Energy]\n---\n",
+        encoding="utf-8",
+    )
+    result = build_cmd(seeds, out, "--limit", "1")
+    assert result.exit_code == 0, result.output
+    after = tree(out)
+    rewritten = {p for p in after if (out / p).stat().st_mtime_ns != before[p]}
+    assert rewritten == {"index.html", "topics/energy/index.html"}
+    # Rendered: those two and the other site files (unchanged); not one feed was rendered.
+    assert result.stderr.splitlines()[-1].endswith("2 files written, 2 unchanged, 0 removed.")
+    assert "2 entries" in after["topics/energy/index.html"].decode()
+    # And the result is what a build from nothing makes.
+    assert build_cmd(seeds, tmp_path / "fresh", "--limit", "1").exit_code == 0
+    assert after == tree(tmp_path / "fresh")
