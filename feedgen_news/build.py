@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
-from . import __version__, embed, opml, pages, publish, websub
+from . import __version__, embed, opml, pages, publish
 from .cache import (
     Counts,
     FeedHead,
@@ -150,6 +150,8 @@ def build(
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
     pings: tuple[str, ...] = ()
     if ping and site.hub and changed:
+        from . import websub  # http and ssl: imported only when there is a hub to ping
+
         results = websub.ping(site.hub, changed)
         failure = websub.summarize(site.hub, results)
         pings = (failure,) if failure else ()

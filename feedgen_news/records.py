@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import ftfy
 import yaml
-from dateutil import parser as dateutil_parser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .config import Site
@@ -193,7 +191,29 @@ def _repair_mojibake(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _repair_word(word: str) -> str:
     """One word through ftfy; the same mojibake words ("donâ€™t", "itâ€™s") recur everywhere."""
-    return ftfy.fix_text(word, _FTFY)
+    ftfy, config = _ftfy()
+    fixed: str = ftfy.fix_text(word, config)
+    return fixed
+
+
+@functools.cache
+def _ftfy() -> tuple[Any, Any]:
+    """ftfy and our settings, imported on first use: the import costs a tenth of a no-op
+    rebuild's start-up, and most builds meet no mojibake."""
+    import ftfy
+
+    # Repair encoding only: no HTML unescaping, quote uncurling or width folding.
+    config = ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        explain=False,
+    )
+    return ftfy, config
 
 
 # --- file discovery ---------------------------------------------------------------------------
@@ -387,17 +407,6 @@ _MAYBE_MOJIBAKE = re.compile(
     "\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
     "\u20ac\u2122]"
 )
-# Repair encoding only: no HTML unescaping, quote uncurling or width folding; text stays text.
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    explain=False,
-)
 _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
     re.ASCII,
@@ -480,7 +489,7 @@ class _Parser:
         if self.repair and _C1.search(text):
             # C1 controls are mostly mojibake (UTF-8 read as Latin-1): map them back through
             # Windows-1252, as ftfy does, so the text repair below can still undo it.
-            text = ftfy.fixes.fix_c1_controls(text)
+            text = _ftfy()[0].fixes.fix_c1_controls(text)
         found = _RAW_BAD.search(text)
         if found is None:
             return text
@@ -1019,6 +1028,8 @@ def _parse_date_text(text: str) -> datetime | None:
         pass
     # dateutil fills missing fields from `default`: two different defaults agreeing proves
     # the text named a full date (and keeps the clock out of it).
+    from dateutil import parser as dateutil_parser  # rare: ISO dates are tried first
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -820,11 +820,10 @@ def test_yaml_ish_fragments_never_raise(text: str) -> None:
     ],
 )
 def test_word_by_word_repair_equals_whole_string_repair(text: str) -> None:
-    import ftfy
+    from feedgen_news.records import _ftfy, _repair_mojibake
 
-    from feedgen_news.records import _FTFY, _repair_mojibake
-
-    assert _repair_mojibake(text) == ftfy.fix_text(text, _FTFY)
+    ftfy, config = _ftfy()
+    assert _repair_mojibake(text) == ftfy.fix_text(text, config)
 
 
 @given(
