@@ -1,4 +1,5 @@
-"""The record cache: bulk loading a fresh cache, and what an interrupted load leaves behind."""
+"""The record cache: its record encoding, bulk loading a fresh cache, and what an interrupted
+load leaves behind."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.build import _parse_chunk_rows, _parse_fingerprint
-from feedgen_news.cache import RecordCache, Rows, cache_file
+from feedgen_news.cache import RecordCache, Rows, cache_file, decode_record, encode_record
 from feedgen_news.config import Site
-from feedgen_news.records import scan_record_files
+from feedgen_news.records import read_record, scan_record_files
 
 SITE = Site(limit=5)
 
@@ -78,3 +79,15 @@ def test_a_leftover_from_a_killed_bulk_load_is_ignored(tmp_path: Path, corpus: P
     assert not leftover.exists()
     assert len(list(cache.iter_stats())) == 60
     cache.close()
+
+
+def test_records_round_trip_through_the_cache_encoding(corpus: Path) -> None:
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    good = Path(__file__).resolve().parent / "fixtures" / "records" / "good"
+    paths = [*sorted(seeds.iterdir()), *sorted(good.iterdir()), *sorted(corpus.rglob("*.txt"))]
+    records = [r for p in paths if (r := read_record(p, p.name, SITE)[0]) is not None]
+    assert len(records) > 60
+    assert any(r.related and r.images and r.provider for r in records)
+    assert any(not r.related and r.provider is None and r.body for r in records)
+    for record in records:
+        assert decode_record(encode_record(record)) == record
