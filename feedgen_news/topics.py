@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from .config import Site
@@ -83,6 +84,7 @@ def topic_key(name: str) -> str:
     return _SEPARATORS.sub(" ", stripped.casefold()).strip()
 
 
+@lru_cache(maxsize=4096)  # pages link every entry's topics: the same few names, many times
 def slugify(name: str) -> str:
     """A URL- and filesystem-safe slug, ``a-z0-9-``, never empty, stable for a given topic.
 

@@ -22,6 +22,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 SUMMARY_CHARS = 300
 
 
+@lru_cache(maxsize=16384)  # each text is cleaned once per format and page it appears in
 def clean(text: str) -> str:
     """``text`` without the characters XML 1.0 (and UTF-8 encoding) cannot carry."""
     return _XML_ILLEGAL.sub("", text)
