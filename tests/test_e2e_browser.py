@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 from tests.helpers import start_chromium
+from tests.live_site import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DOCS_PNG = Path(__file__).parent.parent / "docs" / "topic-page.png"

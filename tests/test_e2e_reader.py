@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from feedgen_news.serve import respond
-from tests.conftest import DRAFT_TITLE, FEEDS, SAMPLES, SITE_TITLE, LiveSite, fetch, require
+from tests.live_site import DRAFT_TITLE, FEEDS, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 NAMES = {"all": "", "topics/ai": "AI", "topics/economie": "Économie"}
 NAMES |= {"topics/energy": "Energy", "topics/libraries": "Libraries"}
