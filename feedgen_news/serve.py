@@ -316,7 +316,12 @@ def make_server(
                 self.send_response(reply.status)
                 for name, value in reply.headers:
                     self.send_header(name, value)
-                if self.command not in ALLOWED_METHODS or reply.status == 500:
+                if (
+                    self.command not in ALLOWED_METHODS
+                    or reply.status == 500
+                    or self.headers.get("Content-Length", "0").strip() != "0"
+                    or "Transfer-Encoding" in self.headers
+                ):
                     # A request body we never read would be parsed as the next request.
                     self.send_header("Connection", "close")
                     self.close_connection = True

@@ -369,6 +369,21 @@ def raw_exchange(port: int, request: bytes) -> bytes:
         return received
 
 
+def test_a_get_with_a_body_closes_the_connection(running: tuple[int, list[str]]) -> None:
+    # The body is never read: kept alive, it would be parsed as a second request (behind a
+    # proxy that reuses connections, someone else's).
+    port, lines = running
+    smuggled = b"GET /feeds.opml HTTP/1.1\r\nHost: x\r\n\r\n"
+    reply = raw_exchange(
+        port,
+        b"GET /all/atom.xml HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(smuggled), smuggled),
+    )
+    assert reply.count(b"HTTP/1.1 ") == 1
+    assert b"\r\nConnection: close\r\n" in reply
+    assert logged(lines, 1) == ["GET /all/atom.xml 200 7"]
+
+
 def test_unparseable_if_modified_since_over_a_socket(running: tuple[int, list[str]]) -> None:
     port, lines = running
     reply = raw_exchange(
