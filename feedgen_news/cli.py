@@ -248,7 +248,12 @@ def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | No
     try:
         site, _ = _load(config_path)
         serving.serve(
-            output_dir, bind, port, site.cache_max_age, lambda line: click.echo(line, err=True)
+            output_dir,
+            bind,
+            port,
+            site.cache_max_age,
+            lambda line: click.echo(line, err=True),
+            base_url=site.base_url,
         )
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from posixpath import splitext
@@ -19,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__
 from .errors import ConfigError
+from .serve_notes import base_url_warning, built_base_url, from_request, visible
 
 # Feed files share extensions with other files (rss.xml and atom.xml are both .xml), so the type
 # comes from the exact file name first, then from the extension. A fixed table rather than
@@ -66,6 +68,9 @@ _TEXT_TYPES = {
 _CORS_NAMES = {"rss.xml", "atom.xml", "feed.json", "feeds.opml", "embed.js", "embed.html"}
 _GZIP_MIN_BYTES = 256  # below this, the gzip header costs more than it saves
 ALLOWED_METHODS = ("GET", "HEAD")
+# The mtimes an HTTP-date can carry (years 1 to 9999): tmpfs, btrfs and XFS keep later ones,
+# which formatdate() cannot format.
+_MTIME_RANGE = (-62_135_596_800, 253_402_300_799)
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ def respond(
         return _plain(404, "Not Found", method)
     try:
         data = found.read_bytes()
-        mtime = int(found.stat().st_mtime)
+        mtime = min(max(int(found.stat().st_mtime), _MTIME_RANGE[0]), _MTIME_RANGE[1])
     except OSError:
         return _plain(404, "Not Found", method)
 
@@ -173,7 +178,10 @@ def _segments(target: str) -> tuple[list[str], bool] | None:
     characters, undecodable percent-escapes.
     """
     if target.startswith(("http://", "https://")):
-        target = urlsplit(target).path or "/"  # absolute-form request target (RFC 9112, 3.2.2)
+        try:
+            target = urlsplit(target).path or "/"  # absolute-form target (RFC 9112, 3.2.2)
+        except ValueError:  # "http://[/x": an unclosed IPv6 host
+            return None
     raw = target.split("#", 1)[0].split("?", 1)[0]
     if not raw.startswith("/"):
         return None
@@ -238,19 +246,53 @@ def _not_modified(request: Mapping[str, str], etag: str, mtime: int) -> bool:
     ims = request.get("if-modified-since")
     if ims is None:
         return False
+    # An invalid date means the header is ignored (RFC 9110 13.1.3); email.utils raises
+    # OverflowError for huge numbers, ValueError for out-of-range fields.
     try:
         since = parsedate_to_datetime(ims)
-    except (TypeError, ValueError, IndexError):
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return mtime <= since.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return False
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    return datetime.fromtimestamp(mtime, UTC) <= since
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """One thread per connection, none held forever, and room for a burst of connections."""
+
+    daemon_threads = True
+    # A client silent this long (seconds) is dropped: each open connection holds a thread.
+    idle_timeout: float | None = 10.0
+    # listen() backlog; socketserver's 5 made the 7th of a burst of connections wait a second.
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[http.server.BaseHTTPRequestHandler],
+        log: Callable[[str], None],
+    ) -> None:
+        self.log = log
+        super().__init__(address, handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that resets or times out is no request to report; anything else gets one
+        # line instead of socketserver's traceback.
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            self.log(visible(f"- - - (internal error: {type(error).__name__}: {error})"))
 
 
 def make_server(
     root: Path, bind: str, port: int, max_age: int, log: Callable[[str], None]
-) -> http.server.ThreadingHTTPServer:
-    """A bound, not yet running server for ``root`` (port 0 picks a free port)."""
+) -> PreviewServer:
+    """A bound, not yet running server for ``root`` (port 0 picks a free port).
+
+    Every line it logs is one line, with control characters escaped (``visible``).
+    """
+
+    def say(line: str) -> None:
+        log(visible(line))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def version_string(self) -> str:
@@ -258,19 +300,39 @@ def make_server(
 
         protocol_version = "HTTP/1.1"  # keep-alive: feed readers reuse the connection
 
+        def setup(self) -> None:
+            super().setup()
+            assert isinstance(self.server, PreviewServer)
+            self.connection.settimeout(self.server.idle_timeout)
+
         def _answer(self) -> None:
-            reply = respond(root, self.command, self.path, dict(self.headers.items()), max_age)
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            if self.command not in ALLOWED_METHODS:
-                # A request body we never read would be parsed as the next request.
-                self.send_header("Connection", "close")
+            note = ""
+            try:
+                reply = respond(root, self.command, self.path, dict(self.headers.items()), max_age)
+            except Exception as exc:  # a bug: the client still gets an answer, the log a line
+                reply = _plain(500, "Internal Server Error", self.command)
+                note = f" (internal error: {type(exc).__name__}: {exc})"
+            try:
+                self.send_response(reply.status)
+                for name, value in reply.headers:
+                    self.send_header(name, value)
+                if (
+                    self.command not in ALLOWED_METHODS
+                    or reply.status == 500
+                    or self.headers.get("Content-Length", "0").strip() != "0"
+                    or "Transfer-Encoding" in self.headers
+                ):
+                    # A request body we never read would be parsed as the next request.
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                if reply.body:
+                    self.wfile.write(reply.body)
+            except OSError as exc:  # the client went away (reset, timeout) mid-reply
                 self.close_connection = True
-            self.end_headers()
-            if reply.body:
-                self.wfile.write(reply.body)
-            log(f"{self.command} {self.path} {reply.status} {len(reply.body)}")
+                note = f" (not sent: {exc.strerror or type(exc).__name__})"
+            method, path = from_request(self.command), from_request(self.path)
+            say(f"{method} {path} {reply.status} {len(reply.body)}{note}")
 
         do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _answer
         do_TRACE = do_CONNECT = _answer
@@ -280,8 +342,13 @@ def make_server(
         ) -> None:
             # Only http.server's own errors get here (bad request line, unknown method): they
             # still deserve their one log line.
-            super().send_error(code, message, explain)
-            log(f"{self.command or '-'} {getattr(self, 'path', '-')} {code} -")
+            try:
+                super().send_error(code, message, explain)
+            except OSError:  # the client is gone; its request still gets its line
+                self.close_connection = True
+            method = from_request(self.command) if self.command else "-"
+            path = from_request(self.path) if hasattr(self, "path") else "-"
+            say(f"{method} {path} {code} -")
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass  # _answer logs once it knows the body size
@@ -289,22 +356,34 @@ def make_server(
         def log_message(self, format: str, *args: object) -> None:
             pass  # every request is logged exactly once, above
 
-    server = http.server.ThreadingHTTPServer((bind, port), Handler)
-    server.daemon_threads = True
-    return server
+    return PreviewServer((bind, port), Handler, say)
 
 
-def serve(root: Path, bind: str, port: int, max_age: int, log: Callable[[str], None]) -> None:
+def serve(
+    root: Path,
+    bind: str,
+    port: int,
+    max_age: int,
+    log: Callable[[str], None],
+    base_url: str | None = None,
+) -> None:
     """Serve ``root`` on bind:port until interrupted (Ctrl-C); logs one line per request.
 
-    The first line logged names the actual URL (useful with port 0).
+    The first line logged names the actual URL (useful with port 0); a second one warns when the
+    feeds' links (the base URL the output was built with, else ``base_url``) point elsewhere.
     """
     if not root.is_dir():
-        raise ConfigError(f"{root}: no such folder to serve (build it first: feedgen-news build)")
+        raise ConfigError(
+            visible(f"{root}: no such folder to serve (build it first: feedgen-news build)")
+        )
     server = make_server(root, bind, port, max_age, log)
     host, actual_port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
-    log(f"Serving {root} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
+    server.log(f"Serving {root} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
+    links = built_base_url(root) or base_url
+    warning = links and base_url_warning(host, actual_port, links)
+    if warning:
+        server.log(warning)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -6,6 +6,10 @@ import gzip
 import hashlib
 import http.client
 import os
+import shutil
+import socket
+import struct
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -13,10 +17,14 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from feedgen_news import __version__
+from feedgen_news.cli import main
 from feedgen_news.errors import ConfigError
-from feedgen_news.serve import Response, make_server, respond, serve
+from feedgen_news.serve import PreviewServer, Response, make_server, respond, serve
+from feedgen_news.serve_notes import base_url_warning
+from tests.helpers import free_port
 
 FEED = b'<?xml version="1.0"?>\n<rss version="2.0">' + b"<channel/>" * 60 + b"</rss>"
 SMALL = b"<p>hi</p>"
@@ -158,6 +166,25 @@ def test_if_modified_since(site: Path) -> None:
     assert get(site, "/all/rss.xml", If_Modified_Since="yesterday").status == 200
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "Thu, 01 Jan 1970 00:00:00 -9999999999999999999",  # OverflowError in email.utils
+        "Thu, 01 Jan 99999999999999999999 00:00:00 GMT",
+        "Thu, 01 Jan 1970 00:00:00 +9999",
+        "Thu, 01 Jan 99999 00:00:00 GMT",
+        "Thu, 99 Jan 2030 00:00:00 GMT",
+        "Thu, 01 Jan 2030 99:00:00 GMT",
+        "",
+        "\x00",
+    ],
+)
+def test_unparseable_if_modified_since_is_ignored(site: Path, since: str) -> None:
+    # RFC 9110 13.1.3: a date that is not a valid HTTP-date means the header is ignored.
+    reply = get(site, "/all/rss.xml", If_Modified_Since=since)
+    assert (reply.status, reply.body) == (200, FEED)
+
+
 def test_if_none_match_overrides_if_modified_since(site: Path) -> None:
     same = formatdate(MTIME, usegmt=True)
     reply = get(site, "/all/rss.xml", If_None_Match='"stale"', If_Modified_Since=same)
@@ -234,6 +261,8 @@ def test_other_methods_are_405(site: Path, method: str) -> None:
         "secret.txt",
         "//../secret.txt",
         "http://example.org/../secret.txt",
+        "http://[/all/rss.xml",  # urlsplit raises ValueError: the client got no answer at all
+        "http://[::1/all/rss.xml",
     ],
 )
 def test_never_outside_the_root(site: Path, path: str) -> None:
@@ -328,3 +357,254 @@ def test_server_refuses_other_methods_and_closes(running: tuple[int, list[str]])
 def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such folder to serve"):
         serve(tmp_path / "missing", "127.0.0.1", 0, 60, print)
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send raw request bytes; everything the server sends until it closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+        return received
+
+
+def test_a_get_with_a_body_closes_the_connection(running: tuple[int, list[str]]) -> None:
+    # The body is never read: kept alive, it would be parsed as a second request (behind a
+    # proxy that reuses connections, someone else's).
+    port, lines = running
+    smuggled = b"GET /feeds.opml HTTP/1.1\r\nHost: x\r\n\r\n"
+    reply = raw_exchange(
+        port,
+        b"GET /all/atom.xml HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(smuggled), smuggled),
+    )
+    assert reply.count(b"HTTP/1.1 ") == 1
+    assert b"\r\nConnection: close\r\n" in reply
+    assert logged(lines, 1) == ["GET /all/atom.xml 200 7"]
+
+
+def test_unparseable_if_modified_since_over_a_socket(running: tuple[int, list[str]]) -> None:
+    port, lines = running
+    reply = raw_exchange(
+        port,
+        b"GET /all/rss.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"If-Modified-Since: Thu, 01 Jan 1970 00:00:00 -9999999999999999999\r\n\r\n",
+    )
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert reply.endswith(FEED)
+    assert logged(lines, 1) == [f"GET /all/rss.xml 200 {len(FEED)}"]
+
+
+def test_a_file_dated_beyond_year_9999_is_still_served(tmp_path: Path) -> None:
+    # ext4 clamps mtimes to 2446, but tmpfs, btrfs and XFS keep them: formatdate() then raised
+    # and the client got no answer.
+    shm = Path("/dev/shm")  # noqa: S108 - a test folder made with mkdtemp, removed after
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        pytest.skip("needs a tmpfs at /dev/shm")
+    root = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        (root / "far.txt").write_bytes(SMALL)
+        os.utime(root / "far.txt", (2**40, 2**40))
+        if int((root / "far.txt").stat().st_mtime) != 2**40:
+            pytest.skip("this tmpfs clamps timestamps")
+        reply = get(root, "/far.txt")
+        assert (reply.status, reply.body) == (200, SMALL)
+        assert reply.header("Last-Modified") == "Fri, 31 Dec 9999 23:59:59 GMT"
+        last = reply.header("Last-Modified") or ""
+        assert get(root, "/far.txt", If_Modified_Since=last).status == 304
+    finally:
+        shutil.rmtree(root)
+
+
+def test_control_characters_in_requests_are_escaped_in_the_log(
+    running: tuple[int, list[str]],
+) -> None:
+    port, lines = running
+    # A title-setting terminal sequence, NUL, a C1 CSI, U+2028, a bad UTF-8 byte, UTF-8 text.
+    raw_exchange(
+        port, b"GET /a\x1b]0;pwned\x07\x00\xc2\x9b\xe2\x80\xa8\xff/caf\xc3\xa9\\x HTTP/1.0\r\n\r\n"
+    )
+    raw_exchange(port, b"G\x1b[2JT / HTTP/1.0\r\n\r\n")
+    raw_exchange(port, b"GET /\x1b[2J HTTP/9\r\n\r\n")
+    assert logged(lines, 3) == [
+        "GET /a\\x1b]0;pwned\\x07\\x00\\x9b\\u2028\\xff/café\\\\x 404 14",
+        "G\\x1b[2JT / 501 -",
+        "- - 400 -",
+    ]
+
+
+def test_an_unexpected_error_is_a_500_with_one_log_line(
+    running: tuple[int, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    port, lines = running
+
+    def broken(*args: object) -> Response:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("feedgen_news.serve.respond", broken)
+    reply = raw_exchange(port, b"GET /all/rss.xml HTTP/1.0\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 500 ")
+    assert reply.endswith(b"500 Internal Server Error\n")
+    assert logged(lines, 1) == [
+        "GET /all/rss.xml 500 26 (internal error: RuntimeError: boom\\x0asecond line)"
+    ]
+    assert capsys.readouterr().err == ""
+
+
+def test_a_client_that_resets_mid_reply_costs_one_log_line(
+    site: Path, running: tuple[int, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    port, lines = running
+    big = bytes(32 * 1024 * 1024)  # more than the socket buffers hold
+    (site / "big.bin").write_bytes(big)
+    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+    conn.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.recv(16)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()  # a reset, not a polite close
+    (line,) = logged(lines, 1)
+    assert line.startswith(f"GET /big.bin 200 {len(big)} (not sent: ")
+    # And no traceback from socketserver on stderr.
+    assert capsys.readouterr().err == ""
+
+
+def test_a_silent_connection_is_closed_after_the_idle_timeout(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PreviewServer, "idle_timeout", 0.2)
+    lines: list[str] = []
+    server = make_server(site, "127.0.0.1", 0, 60, lines.append)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        # Nothing at all, half a request line, and a request without its blank line: each
+        # connection held a thread forever.
+        for sent in (b"", b"GET /all/rs", b"GET /all/rss.xml HTTP/1.1\r\nHost: x\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                conn.sendall(sent)
+                assert conn.recv(100) == b"", sent  # closed by the server, not our timeout
+        assert lines == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_burst_of_connections_is_queued_not_refused(site: Path) -> None:
+    lines: list[str] = []
+    server = make_server(site, "127.0.0.1", 0, 60, lines.append)
+    port = server.server_address[1]
+    assert server.request_queue_size == 128
+    conns: list[socket.socket] = []
+    try:
+        # Not accepting yet: with a backlog of 5, the 7th handshake stalled in SYN retries.
+        for _ in range(100):
+            conns.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+        for conn in conns:
+            conn.sendall(b"HEAD /all/rss.xml HTTP/1.0\r\n\r\n")
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        for conn in conns:
+            conn.settimeout(10)
+            assert conn.recv(100).startswith(b"HTTP/1.1 200 ")
+        server.shutdown()
+        thread.join()
+    finally:
+        for conn in conns:
+            conn.close()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "base_url"),
+    [
+        ("127.0.0.1", 8000, "http://localhost:8000/"),
+        ("127.0.0.1", 8000, "http://LocalHost:8000/"),
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000/"),
+        ("localhost", 8000, "http://127.0.0.1:8000/"),
+        ("::1", 8000, "http://localhost:8000/"),
+        ("::1", 8000, "http://[::1]:8000/"),
+        ("127.0.0.1", 80, "http://localhost/"),
+        # Bound to every interface: any name of this machine may reach it.
+        ("0.0.0.0", 8000, "http://news.lan:8000/"),  # noqa: S104 - not a bind
+        ("::", 8000, "http://localhost:8000/"),
+    ],
+)
+def test_no_warning_when_base_url_reaches_the_server(host: str, port: int, base_url: str) -> None:
+    assert base_url_warning(host, port, base_url) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "base_url", "served", "suggested"),
+    [
+        ("127.0.0.1", 8765, "http://localhost:8000/", "127.0.0.1:8765", "127.0.0.1:8765"),
+        ("127.0.0.1", 8000, "http://example.org:8000/", "127.0.0.1:8000", "127.0.0.1:8000"),
+        ("127.0.0.1", 8000, "https://localhost:8000/", "127.0.0.1:8000", "127.0.0.1:8000"),
+        ("127.0.0.1", 8000, "http://localhost:8000/feeds/", "127.0.0.1:8000", "127.0.0.1:8000"),
+        ("127.0.0.1", 8000, "http://localhost:99999/", "127.0.0.1:8000", "127.0.0.1:8000"),
+        ("127.0.0.2", 8000, "http://localhost:8000/", "127.0.0.2:8000", "127.0.0.2:8000"),
+        ("::1", 8000, "http://127.0.0.1:8000/", "[::1]:8000", "[::1]:8000"),
+        ("0.0.0.0", 8765, "http://news.lan:8000/", "0.0.0.0:8765", "news.lan:8765"),  # noqa: S104
+        ("0.0.0.0", 8000, "https://example.org/", "0.0.0.0:8000", "localhost:8000"),  # noqa: S104
+    ],
+)
+def test_warning_when_base_url_points_elsewhere(
+    host: str, port: int, base_url: str, served: str, suggested: str
+) -> None:
+    assert base_url_warning(host, port, base_url) == (
+        f"warning: serving at http://{served}/ but base_url is {base_url}; feed links point "
+        f"there. Build with --base-url http://{suggested}/ to preview them"
+    )
+
+
+def serve_once(monkeypatch: pytest.MonkeyPatch, *args: str | Path) -> list[str]:
+    """What ``feedgen-news serve`` prints before serving: it stops as if Ctrl-C came at once."""
+
+    def interrupted(self: PreviewServer, poll_interval: float = 0.5) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PreviewServer, "serve_forever", interrupted)
+    result = CliRunner().invoke(main, ["serve", *map(str, args)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stderr.splitlines()
+
+
+def test_serve_warns_when_base_url_is_elsewhere(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no feedgen-news.toml here: base_url is the default
+    first, warning = serve_once(monkeypatch, site, "--port", "0")
+    url = first.split(" at ", 1)[1].split(" ", 1)[0]
+    assert url.startswith("http://127.0.0.1:")
+    assert warning == (
+        f"warning: serving at {url} but base_url is http://localhost:8000/; feed links point "
+        f"there. Build with --base-url {url} to preview them"
+    )
+
+
+def test_serve_trusts_the_base_url_the_output_was_built_with(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Built with --base-url for this port, served with a config that says otherwise: the feed
+    # links are right, so no warning.
+    port = free_port()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedgen-news.toml").write_text('base_url = "https://example.org/"\n')
+    (site / "all" / "feed.json").write_text(
+        '{"version":"https://jsonfeed.org/version/1.1","title":"t \\"q\\"",'
+        f'"home_page_url":"http://localhost:{port}/",'
+        f'"feed_url":"http://localhost:{port}/all/feed.json","items":[]}}'
+    )
+    assert serve_once(monkeypatch, site, "--port", str(port)) == [
+        f"Serving {site} at http://127.0.0.1:{port}/ (Ctrl-C to stop)"
+    ]
+    # A base_url the output does not tell: the configured one is compared.
+    (site / "all" / "feed.json").write_text("{}")
+    *_, warning = serve_once(monkeypatch, site, "--port", str(port))
+    assert warning.startswith(
+        f"warning: serving at http://127.0.0.1:{port}/ but base_url is https://example.org/;"
+    )
