@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/feedgen-news build seeds -o output --unpublished
+	@echo "Built with --unpublished, so the demo shows its drafts too; a real build leaves them out."
 	@echo "Open output/index.html, or preview over HTTP: $(BIN)/feedgen-news serve output"
 
 test: lint typecheck system-deps unit

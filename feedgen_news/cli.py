@@ -49,8 +49,10 @@ def _print_problems(problems: Iterable[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
-def _describe(counts: Counts) -> str:
-    text = f"{counts.files} records read: {counts.published} published"
+def _describe(counts: Counts, *, dry_run: bool = False) -> str:
+    """The summary line's counts; ``dry_run`` words them as what a build would publish."""
+    published = "would be published" if dry_run else "published"
+    text = f"{counts.files} records read: {counts.published} {published}"
     if counts.held_back:
         text += (
             f", {counts.held_back} held back (published: false; use --unpublished to include them)"
@@ -226,7 +228,9 @@ def check_command(
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _print_problems(report.problems)
-    click.echo(f"feedgen-news: {_describe(report.counts)}.", err=True)
+    click.echo(
+        f"feedgen-news: {_describe(report.counts, dry_run=True)}; nothing written.", err=True
+    )
     sys.exit(EXIT_REJECTED if report.counts.rejected else EXIT_OK)
 
 
