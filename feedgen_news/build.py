@@ -35,8 +35,9 @@ from .cache import (
 from .config import Site
 from .errors import ConfigError, Problem
 from .feeds import FORMATS
+from .layout import EMBED_JS, EMBED_PAGE, INDEX_PAGE, OPML_FILE, OutputFile, feed_file
 from .model import Record
-from .publish import Manifest, OutputFile, PublishReport, Staged
+from .publish import Manifest, PublishReport, Staged
 from .records import read_stat, scan_record_files
 from .topics import FeedInfo, Topic, dedupe, group
 
@@ -45,7 +46,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_CACHE_DIR = ".feedgen-news"
 _CHUNK = 256  # files per task: big enough to amortise pickling, small enough to balance cores
-_PAGE = "index.html"
 _POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
 _RENDER_POOL_MIN = 1000  # likewise, entries to render
 _STORE_BATCH = 4096  # rows per cache transaction
@@ -338,13 +338,15 @@ def _render_topic(topic: Topic, site: Site, *, page_only: bool = False) -> list[
     files: list[OutputFile] = []
     if not page_only:
         files += [
-            OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS
+            OutputFile(feed_file(topic.relpath, f.filename), f.render(topic, site)) for f in FORMATS
         ]
         files.append(
-            OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", embed.render_embed_page(topic, site))
+            OutputFile(feed_file(topic.relpath, EMBED_PAGE), embed.render_embed_page(topic, site))
         )
     if not topic.is_all:
-        files.append(OutputFile(f"{topic.relpath}/{_PAGE}", pages.render_topic_page(topic, site)))
+        files.append(
+            OutputFile(feed_file(topic.relpath, INDEX_PAGE), pages.render_topic_page(topic, site))
+        )
     return files
 
 
@@ -362,25 +364,23 @@ def _topic_files(topic: FeedInfo) -> list[str]:
 
 def _feed_files(topic: FeedInfo) -> list[str]:
     """The files that show only the topic's newest entries: its feeds and its embed list."""
-    return [
-        f"{topic.relpath}/{name}" for name in [*(f.filename for f in FORMATS), embed.EMBED_PAGE]
-    ]
+    return [feed_file(topic.relpath, name) for name in [*(f.filename for f in FORMATS), EMBED_PAGE]]
 
 
 def _page_file(topic: FeedInfo) -> str | None:
     """The topic's HTML page (which also shows its total), or None for `all`: the site index."""
-    return None if topic.is_all else f"{topic.relpath}/{_PAGE}"
+    return None if topic.is_all else feed_file(topic.relpath, INDEX_PAGE)
 
 
-_SITE_FILES = (_PAGE, pages.OPML_NAME, embed.EMBED_JS)
+_SITE_FILES = (INDEX_PAGE, OPML_FILE, EMBED_JS)
 
 
 def _render_site_files(topics: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
     """Files about the whole site: cheap, so rendered on every build that changed anything."""
     files = [
-        OutputFile(_PAGE, pages.render_index(topics, site)),
-        OutputFile(pages.OPML_NAME, opml.render_opml(topics, site)),
-        OutputFile(embed.EMBED_JS, embed.embed_script()),
+        OutputFile(INDEX_PAGE, pages.render_index(topics, site)),
+        OutputFile(OPML_FILE, opml.render_opml(topics, site)),
+        OutputFile(EMBED_JS, embed.embed_script()),
     ]
     assert tuple(f.relpath for f in files) == _SITE_FILES
     return files

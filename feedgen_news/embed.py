@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 
 from .config import Site
 from .feeds import JSON, RSS, feed_url, page_url
+from .layout import EMBED_JS, EMBED_PAGE, feed_file
 from .model import Record
 from .topics import Topic
 
-EMBED_JS = "embed.js"  # published as OUTPUT/embed.js
-EMBED_PAGE = "embed.html"  # published as OUTPUT/<topic.relpath>/embed.html
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
 
 # English month names from a fixed table: strftime("%b") follows the process locale (which
@@ -63,7 +62,7 @@ def json_feed_url(topic: Topic, site: Site) -> str:
 
 def embed_page_url(topic: Topic, site: Site) -> str:
     """The absolute URL of a feed's embed.html, which the iframe snippet shows."""
-    return site.url(f"{topic.relpath}/{EMBED_PAGE}")
+    return site.url(feed_file(topic.relpath, EMBED_PAGE))
 
 
 def _http_url(url: str | None) -> str | None:

@@ -17,10 +17,10 @@ from .config import Site
 from .embed import embed_snippets_html
 from .feeds import FORMATS, FeedFormat, feed_url, page_url
 from .feeds._html import clean, is_http_url, summary_text
+from .layout import OPML_FILE, topic_folder
 from .model import Image, Record
-from .topics import ALL_SLUG, FeedInfo, Topic, slugify
+from .topics import FeedInfo, Topic, slugify
 
-OPML_NAME = "feeds.opml"  # published as OUTPUT/feeds.opml (see opml.py)
 OPML_TYPE = "text/x-opml"
 LABELS = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
 
@@ -85,7 +85,7 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     first = topics[0] if topics else None
     everything = first if isinstance(first, Topic) else None
     rows = "".join(_feed_row(t, site) for t in topics)
-    opml = _attr(site.url(OPML_NAME))
+    opml = _attr(site.url(OPML_FILE))
     main = (
         '<section aria-labelledby="feeds">\n'
         '<h2 id="feeds">Feeds</h2>\n'
@@ -123,7 +123,7 @@ def render_topic_page(topic: Topic, site: Site) -> bytes:
         f"<code>{_text(feed_url(topic, site, fmt))}</code></li>\n"
         for fmt in FORMATS
     )
-    opml = _attr(site.url(OPML_NAME))
+    opml = _attr(site.url(OPML_FILE))
     main = (
         '<section aria-labelledby="subscribe">\n'
         '<h2 id="subscribe">Subscribe</h2>\n'
@@ -170,7 +170,7 @@ def _document(
         f'<meta name="description" content="{_attr(description)}">\n'
         f"{discovery}"
         f'<link rel="alternate" type="{OPML_TYPE}" title="All feeds (OPML)" '
-        f'href="{_attr(site.url(OPML_NAME))}">\n'
+        f'href="{_attr(site.url(OPML_FILE))}">\n'
         f"<style>\n{_CSS}</style>\n"
         "</head>\n"
         "<body>\n"
@@ -188,7 +188,7 @@ def _document(
 
 
 def _feed_row(topic: FeedInfo, site: Site) -> str:
-    name = "All topics" if _is_all(topic) else topic.name
+    name = "All topics" if topic.is_all else topic.name
     subscribe = " · ".join(
         f'<a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
         f'aria-label="{_attr(f"{name}: {LABELS.get(fmt.filename, fmt.filename)} feed")}">'
@@ -266,7 +266,7 @@ def _entry(record: Record, site: Site) -> str:
     topics = [t for t in record.topics if t.strip()]
     if topics:
         tags = ", ".join(
-            f'<a href="{_attr(site.url(f"topics/{slugify(t)}/"))}">{_text(t.strip())}</a>'
+            f'<a href="{_attr(site.url(topic_folder(slugify(t)) + "/"))}">{_text(t.strip())}</a>'
             for t in topics
         )
         parts.append(f'<p class="meta">Topics: {tags}</p>\n')
@@ -288,11 +288,6 @@ def _thumbnail(image: Image) -> str:
 
 def _feed_title(topic: FeedInfo, fmt: FeedFormat) -> str:
     return f"{topic.title} ({LABELS.get(fmt.filename, fmt.filename)})"
-
-
-def _is_all(topic: FeedInfo) -> bool:
-    # By relpath, not slug: a user topic named "All" has slug "all" too (in topics/all).
-    return topic.relpath == ALL_SLUG
 
 
 def _time(when: datetime) -> str:

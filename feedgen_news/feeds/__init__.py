@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Site
-from ..topics import ALL_SLUG, FeedInfo, Topic
+from ..layout import feed_file, page_path
+from ..topics import FeedInfo, Topic
 from . import atom, jsonfeed, rss
 
 
@@ -27,15 +28,12 @@ FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
 
 def feed_url(topic: FeedInfo, site: Site, fmt: FeedFormat) -> str:
     """The absolute URL a feed file is published at."""
-    return site.url(f"{topic.relpath}/{fmt.filename}")
+    return site.url(feed_file(topic.relpath, fmt.filename))
 
 
 def page_url(topic: FeedInfo, site: Site) -> str:
     """The topic's HTML page: the site's home page for the `all` feed."""
-    # By relpath, not slug: a user topic named "All" also has the slug "all" (in topics/all).
-    if topic.relpath == ALL_SLUG:
-        return site.base_url
-    return site.url(topic.relpath + "/")
+    return site.url(page_path(topic.relpath))
 
 
 __all__ = ["ATOM", "FORMATS", "JSON", "RSS", "FeedFormat", "feed_url", "page_url"]
