@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from importlib import resources
-from urllib.parse import urlsplit
 
 from .config import Site
 from .feeds import JSON, RSS, feed_url, page_url
 from .layout import EMBED_JS, EMBED_PAGE, feed_file
 from .model import Record
 from .topics import Topic
+from .urls import is_http_url
 
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
 
@@ -65,14 +65,6 @@ def embed_page_url(topic: Topic, site: Site) -> str:
     return site.url(feed_file(topic.relpath, EMBED_PAGE))
 
 
-def _http_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s), else None: nothing else is ever emitted."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
-
-
 def _text(value: str) -> str:
     return escape(value, quote=True)
 
@@ -84,9 +76,9 @@ def _date(when: datetime) -> tuple[str, str]:
 
 
 def _entry(record: Record) -> str:
-    title = _text(record.title)
-    url = _http_url(record.url)
-    heading = f'<a href="{_text(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
+    heading = _text(record.title)
+    if is_http_url(record.url):
+        heading = f'<a href="{_text(record.url)}" target="_blank" rel="noopener">{heading}</a>'
     machine, human = _date(record.published)
     meta = f'<time datetime="{machine}">{human}</time>'
     if record.provider is not None and record.provider.name:

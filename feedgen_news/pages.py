@@ -16,10 +16,11 @@ from html import escape
 from .config import Site
 from .embed import embed_snippets_html
 from .feeds import FORMATS, FeedFormat, feed_url, page_url
-from .feeds._html import clean, is_http_url, summary_text
+from .feeds._html import clean, summary_text
 from .layout import OPML_FILE, topic_folder
 from .model import Image, Record
 from .topics import FeedInfo, Topic, slugify
+from .urls import is_http_url
 
 OPML_TYPE = "text/x-opml"
 LABELS = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}

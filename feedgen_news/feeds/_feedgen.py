@@ -29,7 +29,8 @@ from .. import __version__
 from ..config import Site
 from ..model import Image, Record
 from ..topics import Topic
-from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
+from ..urls import is_http_url
+from ._html import clean, content_html, entry_tags, entry_title, summary_text
 
 Kind = Literal["rss", "atom"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html import escape
-from urllib.parse import urlsplit
 
 from ..model import Record
+from ..urls import is_http_url
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
 # Records are cleaned at validation; stripping again here keeps every renderer total, since one
@@ -26,17 +26,6 @@ SUMMARY_CHARS = 300
 def clean(text: str) -> str:
     """``text`` without the characters XML 1.0 (and UTF-8 encoding) cannot carry."""
     return _XML_ILLEGAL.sub("", text)
-
-
-def is_http_url(url: str | None) -> bool:
-    """True for an absolute http(s) URL: the only kind of URL ever written."""
-    return bool(url) and _is_http_url(url)
-
-
-@lru_cache(maxsize=65536)  # the same URLs recur in every feed and format of a build
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def entry_title(record: Record) -> str:

@@ -9,7 +9,8 @@ from ..config import Site
 from ..layout import JSON_FEED_FILE, feed_file, page_path
 from ..model import Provider, Record
 from ..topics import Topic
-from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
+from ..urls import is_http_url
+from ._html import clean, content_html, entry_tags, entry_title, summary_text
 
 FILENAME = JSON_FEED_FILE
 MEDIA_TYPE = "application/feed+json"
