@@ -12,7 +12,7 @@ from html import escape
 
 from .config import Site
 from .feeds import RSS, feed_url, page_url
-from .feeds._html import clean
+from .markup import clean
 from .topics import FeedInfo
 
 OPML_DOCS = "http://opml.org/spec2.opml"

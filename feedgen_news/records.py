@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .config import Site
 from .errors import Problem
+from .markup import XML_ILLEGAL
 from .model import Image, Provider, Record, RelatedLink
 from .topics import topic_key
 from .urls import http_url
@@ -391,8 +392,6 @@ _C1 = re.compile("[\x80-\x9f]")
 _C0_BYTES = bytes([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _C1_BYTES = re.compile(b"\xc2[\x80-\x9f]")
 _NONCHAR_BYTES = re.compile(b"\xef\xbf[\xbe\xbf]")
-# Illegal in XML 1.0 and reachable through YAML escapes ("\x01", "\ud800") in quoted strings.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # UTF-8 read as Windows-1252/Latin-1 always shows a lead byte (Â..ô) followed by a
 # continuation byte's character: a cheap gate before the slow ftfy.fix_text.
 _MAYBE_MOJIBAKE = re.compile(
@@ -628,8 +627,8 @@ class _Parser:
 
     def text(self, value: str) -> str:
         """Publishable text: XML-legal, mojibake repaired, NFC (not trimmed)."""
-        if self.clean_escapes and _XML_ILLEGAL.search(value):
-            value = _XML_ILLEGAL.sub("", value)
+        if self.clean_escapes and XML_ILLEGAL.search(value):
+            value = XML_ILLEGAL.sub("", value)
         if not value.isascii():
             if self.repair and _MAYBE_MOJIBAKE.search(value):
                 value = _repair_mojibake(value)

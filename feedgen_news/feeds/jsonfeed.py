@@ -7,10 +7,11 @@ from typing import Any
 
 from ..config import Site
 from ..layout import JSON_FEED_FILE, feed_file, page_path
+from ..markup import clean
 from ..model import Provider, Record
 from ..topics import Topic
 from ..urls import is_http_url
-from ._html import clean, content_html, entry_tags, entry_title, summary_text
+from ._html import content_html, entry_tags, entry_title, summary_text
 
 FILENAME = JSON_FEED_FILE
 MEDIA_TYPE = "application/feed+json"
