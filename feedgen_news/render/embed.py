@@ -11,13 +11,13 @@ from __future__ import annotations
 from html import escape
 from importlib import resources
 
-from .config import Site
-from .feeds import JSON, RSS, feed_url, page_url
-from .layout import EMBED_JS, EMBED_PAGE, feed_file
-from .markup import EMBED_CSP, human_date, iso_time
-from .model import Record
-from .topics import Topic
-from .urls import is_http_url
+from ..config import Site
+from ..layout import EMBED_JS, EMBED_PAGE, feed_file
+from ..markup import EMBED_CSP, human_date, iso_time
+from ..model import Record
+from ..topics import Topic
+from ..urls import is_http_url
+from .formats import JSON, RSS, feed_url, page_url
 
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
 

@@ -11,7 +11,7 @@ from ..markup import clean
 from ..model import Provider, Record
 from ..topics import Topic
 from ..urls import is_http_url
-from ._html import content_html, entry_tags, entry_title, summary_text
+from .entry_html import content_html, entry_tags, entry_title, summary_text
 
 FILENAME = JSON_FEED_FILE
 MEDIA_TYPE = "application/feed+json"

@@ -1,4 +1,5 @@
-"""Feed formats: what each output file is called, its media type, and how to render it."""
+"""Feed formats: what each output file is called, its media type and label, how to render it;
+and the URLs a feed's files and page are published at."""
 
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ from . import atom, jsonfeed, rss
 
 @dataclass(frozen=True, slots=True)
 class FeedFormat:
-    """One feed format: its file name in a topic's folder, media type and pure renderer."""
+    """One feed format: its file name in a feed's folder, media type, the name people see, and
+    its pure renderer."""
 
     filename: str
     media_type: str
+    label: str
     render: Callable[[Topic, Site], bytes]
 
 
-RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, rss.render)
-ATOM = FeedFormat(atom.FILENAME, atom.MEDIA_TYPE, atom.render)
-JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, jsonfeed.render)
+RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, "RSS", rss.render)
+ATOM = FeedFormat(atom.FILENAME, atom.MEDIA_TYPE, "Atom", atom.render)
+JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, "JSON Feed", jsonfeed.render)
 FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
 
 
@@ -32,7 +35,7 @@ def feed_url(topic: FeedInfo, site: Site, fmt: FeedFormat) -> str:
 
 
 def page_url(topic: FeedInfo, site: Site) -> str:
-    """The topic's HTML page: the site's home page for the `all` feed."""
+    """The feed's HTML page: the site's home page for the `all` feed."""
     return site.url(page_path(topic.relpath))
 
 

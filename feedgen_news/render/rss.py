@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Site
 from ..layout import RSS_FILE, feed_file, page_path
 from ..topics import Topic
-from . import _feedgen
+from . import feedgen_xml
 
 FILENAME = RSS_FILE
 MEDIA_TYPE = "application/rss+xml"
@@ -13,7 +13,7 @@ MEDIA_TYPE = "application/rss+xml"
 
 def render(topic: Topic, site: Site) -> bytes:
     """The topic's RSS 2.0 document as UTF-8 bytes."""
-    out = _feedgen.render(
+    out = feedgen_xml.render(
         topic,
         site,
         "rss",

@@ -31,7 +31,7 @@ from ..markup import clean, escape_html
 from ..model import Image, Record
 from ..topics import Topic
 from ..urls import is_http_url
-from ._html import content_html, entry_tags, entry_title, summary_text
+from .entry_html import content_html, entry_tags, entry_title, summary_text
 
 Kind = Literal["rss", "atom"]
 

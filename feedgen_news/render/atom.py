@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Site
 from ..layout import ATOM_FILE, feed_file, page_path
 from ..topics import Topic
-from . import _feedgen
+from . import feedgen_xml
 
 FILENAME = ATOM_FILE
 MEDIA_TYPE = "application/atom+xml"
@@ -13,7 +13,7 @@ MEDIA_TYPE = "application/atom+xml"
 
 def render(topic: Topic, site: Site) -> bytes:
     """The topic's Atom 1.0 document as UTF-8 bytes; its id is its own URL."""
-    return _feedgen.render(
+    return feedgen_xml.render(
         topic,
         site,
         "atom",

@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from .config import Site
+from ..config import Site
+from ..layout import OPML_FILE, page_path, topic_folder
+from ..markup import PAGE_CSP, escape_html, human_date, iso_time
+from ..model import Image, Record
+from ..topics import FeedInfo, Topic, slugify
+from ..urls import is_http_url
 from .embed import embed_snippets_html
-from .feeds import FORMATS, FeedFormat, feed_url, page_url
-from .feeds._html import summary_text
-from .layout import OPML_FILE, page_path, topic_folder
-from .markup import PAGE_CSP, escape_html, human_date, iso_time
-from .model import Image, Record
-from .topics import FeedInfo, Topic, slugify
-from .urls import is_http_url
+from .entry_html import summary_text
+from .formats import FORMATS, FeedFormat, feed_url, page_url
 
 OPML_TYPE = "text/x-opml"
-LABELS = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
 
 _CSS = """\
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#595959;--bg:#fdfdfd;--card:#fff;\
@@ -109,7 +108,7 @@ def render_topic_page(topic: Topic, site: Site) -> bytes:
     header = f'{crumbs}<h1>{escape_html(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
     links = "".join(
         f'<li><a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}">'
-        f"{LABELS.get(fmt.filename, fmt.filename)}</a> "
+        f"{fmt.label}</a> "
         f"<code>{escape_html(feed_url(topic, site, fmt))}</code></li>\n"
         for fmt in FORMATS
     )
@@ -181,8 +180,8 @@ def _feed_row(topic: FeedInfo, site: Site) -> str:
     name = "All topics" if topic.is_all else topic.name
     subscribe = " · ".join(
         f'<a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
-        f'aria-label="{escape_html(f"{name}: {LABELS.get(fmt.filename, fmt.filename)} feed")}">'
-        f"{LABELS.get(fmt.filename, fmt.filename)}</a>"
+        f'aria-label="{escape_html(f"{name}: {fmt.label} feed")}">'
+        f"{fmt.label}</a>"
         for fmt in FORMATS
     )
     return (
@@ -283,7 +282,7 @@ def _thumbnail(image: Image) -> str:
 
 
 def _feed_title(topic: FeedInfo, fmt: FeedFormat) -> str:
-    return f"{topic.title} ({LABELS.get(fmt.filename, fmt.filename)})"
+    return f"{topic.title} ({fmt.label})"
 
 
 def _time(when: datetime) -> str:
