@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
-from . import __version__, embed, opml, pages, publish
+from . import __version__, publish
 from .cache import (
     Counts,
     FeedHead,
@@ -34,18 +34,27 @@ from .cache import (
 )
 from .config import Site
 from .errors import ConfigError, Problem
-from .feeds import FORMATS
+from .layout import OutputFile
 from .model import Record
-from .publish import Manifest, OutputFile, PublishReport, Staged
+from .publish import Manifest, PublishReport, Staged
 from .records import read_stat, scan_record_files
-from .topics import FeedInfo, Topic, dedupe, group
+from .render import (
+    feed_files,
+    is_feed_file,
+    output_paths,
+    page_file,
+    render_feed_files,
+    render_site,
+    render_site_files,
+)
+from .render.formats import FORMATS
+from .topics import dedupe, group
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
 T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_CACHE_DIR = ".feedgen-news"
 _CHUNK = 256  # files per task: big enough to amortise pickling, small enough to balance cores
-_PAGE = "index.html"
 _POOL_MIN = 512  # below this many files to parse, a process pool costs more than it saves
 _RENDER_POOL_MIN = 1000  # likewise, entries to render
 _STORE_BATCH = 4096  # rows per cache transaction
@@ -70,15 +79,6 @@ class BuildReport:
 class CheckReport:
     counts: Counts
     problems: tuple[Problem, ...]
-
-
-def render_site(topics: Sequence[Topic], site: Site) -> list[OutputFile]:
-    """Every output file for these topics: pure, no I/O, no clock."""
-    outputs: list[OutputFile] = []
-    for topic in topics:
-        outputs.extend(_render_topic(topic, site))
-    outputs.extend(_render_site_files(topics, site))
-    return outputs
 
 
 def build_records(records: Sequence[Record], site: Site) -> list[OutputFile]:
@@ -140,14 +140,14 @@ def build(
         manifest = publish.read_manifest(output_dir)
         if manifest.state.get("inputs") == inputs and _all_present(output_dir, manifest):
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
-            feed_files = sum(1 for p in manifest.files if _is_feed(p))
+            feed_files = sum(1 for p in manifest.files if is_feed_file(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
         feeds = cache.feeds(site, summary.losers)
-        with publish.Publication(output_dir, _planned_files(feeds)) as publication:
+        with publish.Publication(output_dir, output_paths(feeds)) as publication:
             kept, state = _plan(feeds, site, manifest, workers, publication)
             state["inputs"] = inputs
             report = publication.commit(kept=kept, state=state)
-    changed = tuple(site.url(p) for p in report.written if _is_feed(p))
+    changed = tuple(site.url(p) for p in report.written if is_feed_file(p))
     pings: tuple[str, ...] = ()
     if ping and site.hub and changed:
         from . import websub  # http and ssl: imported only when there is a hub to ping
@@ -332,58 +332,12 @@ def _workers(jobs: int | None) -> Iterator[_Workers]:
 # -- planning output files -------------------------------------------------------------------
 
 
-def _render_topic(topic: Topic, site: Site, *, page_only: bool = False) -> list[OutputFile]:
-    """A topic's feeds, its embeddable list and, but for `all` (whose page is the site's index),
-    its HTML page; with ``page_only``, just the page."""
-    files: list[OutputFile] = []
-    if not page_only:
-        files += [
-            OutputFile(f"{topic.relpath}/{f.filename}", f.render(topic, site)) for f in FORMATS
-        ]
-        files.append(
-            OutputFile(f"{topic.relpath}/{embed.EMBED_PAGE}", embed.render_embed_page(topic, site))
-        )
-    if not topic.is_all:
-        files.append(OutputFile(f"{topic.relpath}/{_PAGE}", pages.render_topic_page(topic, site)))
-    return files
-
-
 def _render_and_stage(task: tuple[FeedHead, bool], site: Site, root: Path) -> list[Staged]:
     feed, page_only = task
     return [
-        publish.stage(root, out) for out in _render_topic(feed.load(), site, page_only=page_only)
+        publish.stage(root, out)
+        for out in render_feed_files(feed.load(), site, page_only=page_only)
     ]
-
-
-def _topic_files(topic: FeedInfo) -> list[str]:
-    page = _page_file(topic)
-    return _feed_files(topic) + ([] if page is None else [page])
-
-
-def _feed_files(topic: FeedInfo) -> list[str]:
-    """The files that show only the topic's newest entries: its feeds and its embed list."""
-    return [
-        f"{topic.relpath}/{name}" for name in [*(f.filename for f in FORMATS), embed.EMBED_PAGE]
-    ]
-
-
-def _page_file(topic: FeedInfo) -> str | None:
-    """The topic's HTML page (which also shows its total), or None for `all`: the site index."""
-    return None if topic.is_all else f"{topic.relpath}/{_PAGE}"
-
-
-_SITE_FILES = (_PAGE, pages.OPML_NAME, embed.EMBED_JS)
-
-
-def _render_site_files(topics: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
-    """Files about the whole site: cheap, so rendered on every build that changed anything."""
-    files = [
-        OutputFile(_PAGE, pages.render_index(topics, site)),
-        OutputFile(pages.OPML_NAME, opml.render_opml(topics, site)),
-        OutputFile(embed.EMBED_JS, embed.embed_script()),
-    ]
-    assert tuple(f.relpath for f in files) == _SITE_FILES
-    return files
 
 
 def _plan(
@@ -414,13 +368,13 @@ def _plan(
         page_digest = hashlib.sha256(f"{entries_digest} {feed.total}".encode()).hexdigest()
         state[f"topic:{feed.relpath}"] = entries_digest
         state[f"page:{feed.relpath}"] = page_digest
-        feed_files, page = _feed_files(feed), _page_file(feed)
+        entry_files, page = feed_files(feed), page_file(feed)
         if manifest.state.get(f"topic:{feed.relpath}") != entries_digest or not all(
-            f in manifest.files for f in feed_files
+            f in manifest.files for f in entry_files
         ):
             stale.append((feed, False))
             continue
-        kept.extend(feed_files)
+        kept.extend(entry_files)
         if page is None:
             continue
         if manifest.state.get(f"page:{feed.relpath}") == page_digest and page in manifest.files:
@@ -435,17 +389,9 @@ def _plan(
         for staged in staged_files:
             publication.adopt(staged)
     # The index shows the `all` feed's entries, so it needs those records.
-    for out in _render_site_files([feeds[0].load(), *feeds[1:]], site):
+    for out in render_site_files([feeds[0].load(), *feeds[1:]], site):
         publication.add(out)
     return kept, state
-
-
-def _planned_files(feeds: Sequence[FeedInfo]) -> list[str]:
-    return [*(f for feed in feeds for f in _topic_files(feed)), *_SITE_FILES]
-
-
-def _is_feed(relpath: str) -> bool:
-    return any(relpath.endswith("/" + f.filename) for f in FORMATS)
 
 
 def _all_present(root: Path, manifest: Manifest) -> bool:

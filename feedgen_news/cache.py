@@ -23,9 +23,10 @@ from typing import NamedTuple
 
 from .config import Site
 from .errors import ConfigError, Problem
+from .layout import ALL_SLUG, is_all, topic_folder
 from .model import Image, Provider, Record, RelatedLink
 from .publish import file_lock, fsync_dir
-from .topics import ALL_SLUG, Topic, dedupe, slugify, topic_key
+from .topics import Topic, dedupe, slugify, topic_key
 
 SCHEMA_VERSION = 4  # bump with any change below: an older cache file is then started afresh
 _SCHEMA = """
@@ -479,7 +480,7 @@ class RecordCache:
                 (key, limit),
             ).fetchall()
             title = f"{site.title} — {name}"
-            result.append(_head(slug, name, title, f"topics/{slug}", total, rows))
+            result.append(_head(slug, name, title, topic_folder(slug), total, rows))
         return result
 
 
@@ -529,7 +530,7 @@ class FeedHead:
 
     @property
     def is_all(self) -> bool:
-        return self.relpath == ALL_SLUG
+        return is_all(self.relpath)
 
     def load(self) -> Topic:
         records = tuple(decode_record(blob) for blob in self.blobs)

@@ -6,9 +6,9 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .urls import is_http_url
 
 DEFAULT_CONFIG_NAME = "feedgen-news.toml"
 
@@ -33,11 +33,11 @@ class Site:
     cache_max_age: int = 300  # seconds, for the preview server's Cache-Control
 
     def __post_init__(self) -> None:
-        if not _is_http_url(self.base_url):
+        if not is_http_url(self.base_url):
             raise ConfigError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
-        if self.hub is not None and not _is_http_url(self.hub):
+        if self.hub is not None and not is_http_url(self.hub):
             raise ConfigError(f"hub must be an absolute http(s) URL, got {self.hub!r}")
         if self.limit < 0:
             raise ConfigError(f"limit must be 0 (all) or more, got {self.limit}")
@@ -51,11 +51,6 @@ class Site:
     def url(self, relpath: str) -> str:
         """The absolute URL of an output file, from its path relative to the output folder."""
         return self.base_url + relpath
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {

@@ -17,17 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, LockError
+from .layout import OutputFile
 
 MANIFEST_NAME = ".feedgen-news-manifest.json"
 LOCK_NAME = ".feedgen-news.lock"
 _TMP_SUFFIX = ".feedgen-news-tmp"
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-@dataclass(frozen=True, slots=True)
-class OutputFile:
-    relpath: str  # POSIX path relative to the output folder
-    data: bytes
 
 
 @dataclass(frozen=True, slots=True)

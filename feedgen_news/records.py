@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .config import Site
 from .errors import Problem
+from .markup import XML_ILLEGAL
 from .model import Image, Provider, Record, RelatedLink
 from .topics import topic_key
+from .urls import http_url
 
 try:  # libyaml is about 10x faster than the pure-Python parser
     from yaml import CSafeLoader as _BaseLoader
@@ -391,15 +392,6 @@ _C1 = re.compile("[\x80-\x9f]")
 _C0_BYTES = bytes([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _C1_BYTES = re.compile(b"\xc2[\x80-\x9f]")
 _NONCHAR_BYTES = re.compile(b"\xef\xbf[\xbe\xbf]")
-# URL characters that are never valid unencoded (RFC 3986); whitespace included.
-_URL_BAD = re.compile(r'[\x00-\x20\x7f<>"\\^`{|}\s]')
-# A lowercase scheme, a plain host (no user, no port) and no character _URL_BAD refuses: what
-# the full check below would accept unchanged.
-_PLAIN_HTTP_URL = re.compile(
-    r'https?://[A-Za-z0-9][A-Za-z0-9.-]*(?:[/?#][^\x00-\x20\x7f<>"\\^`{|}\s]*)?'
-)
-# Illegal in XML 1.0 and reachable through YAML escapes ("\x01", "\ud800") in quoted strings.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # UTF-8 read as Windows-1252/Latin-1 always shows a lead byte (Â..ô) followed by a
 # continuation byte's character: a cheap gate before the slow ftfy.fix_text.
 _MAYBE_MOJIBAKE = re.compile(
@@ -635,8 +627,8 @@ class _Parser:
 
     def text(self, value: str) -> str:
         """Publishable text: XML-legal, mojibake repaired, NFC (not trimmed)."""
-        if self.clean_escapes and _XML_ILLEGAL.search(value):
-            value = _XML_ILLEGAL.sub("", value)
+        if self.clean_escapes and XML_ILLEGAL.search(value):
+            value = XML_ILLEGAL.sub("", value)
         if not value.isascii():
             if self.repair and _MAYBE_MOJIBAKE.search(value):
                 value = _repair_mojibake(value)
@@ -661,7 +653,7 @@ class _Parser:
         if value is None:
             return None
         if isinstance(value, str):
-            url = _http_url(value)
+            url = http_url(value)
             if url is not None:
                 return url
         reason = f"not an absolute http(s) URL: {_show(value)}"
@@ -948,32 +940,6 @@ def _strip_blank_lines(body: str) -> str:
     while not lines[last - 1].strip():
         last -= 1
     return "\n".join(lines[first:last]).rstrip()
-
-
-def _http_url(value: str) -> str | None:
-    """The URL if it is an absolute http(s) URL with a host, else None."""
-    url = value.strip()
-    if _PLAIN_HTTP_URL.fullmatch(url):
-        return url  # the common case, without urlsplit (records carry five URLs each)
-    return _checked_http_url(url)
-
-
-def _checked_http_url(url: str) -> str | None:
-    """The full check behind ``_http_url``'s fast path."""
-    if not url[:8].lower().startswith(("http://", "https://")):
-        return None
-    if _URL_BAD.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:  # urlsplit lowercases it
-        return None
-    if not url.startswith(("http://", "https://")):
-        url = parts.scheme + url[len(parts.scheme) :]
-    return url
 
 
 def _hostname(value: Any) -> str | None:

@@ -20,16 +20,25 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__
 from .errors import ConfigError
+from .layout import (
+    ATOM_FILE,
+    EMBED_JS,
+    EMBED_PAGE,
+    INDEX_PAGE,
+    JSON_FEED_FILE,
+    OPML_FILE,
+    RSS_FILE,
+)
 from .serve_notes import base_url_warning, built_base_url, from_request, visible
 
 # Feed files share extensions with other files (rss.xml and atom.xml are both .xml), so the type
 # comes from the exact file name first, then from the extension. A fixed table rather than
 # `mimetypes`, which reads the machine's /etc/mime.types.
 _BY_NAME = {
-    "rss.xml": "application/rss+xml",
-    "atom.xml": "application/atom+xml",
-    "feed.json": "application/feed+json",
-    "feeds.opml": "text/x-opml",
+    RSS_FILE: "application/rss+xml",
+    ATOM_FILE: "application/atom+xml",
+    JSON_FEED_FILE: "application/feed+json",
+    OPML_FILE: "text/x-opml",
 }
 _BY_EXTENSION = {
     ".html": "text/html",
@@ -65,7 +74,7 @@ _TEXT_TYPES = {
     "image/svg+xml",
 }
 # Files other sites fetch from a browser (feed readers in web pages, the embed script).
-_CORS_NAMES = {"rss.xml", "atom.xml", "feed.json", "feeds.opml", "embed.js", "embed.html"}
+_CORS_NAMES = {RSS_FILE, ATOM_FILE, JSON_FEED_FILE, OPML_FILE, EMBED_JS, EMBED_PAGE}
 _GZIP_MIN_BYTES = 256  # below this, the gzip header costs more than it saves
 ALLOWED_METHODS = ("GET", "HEAD")
 # The mtimes an HTTP-date can carry (years 1 to 9999): tmpfs, btrfs and XFS keep later ones,
@@ -115,7 +124,7 @@ def respond(
     base = root.resolve()
     found = _inside(base, base.joinpath(*segments))
     if found is not None and found.is_dir():
-        index = _inside(base, found / "index.html")
+        index = _inside(base, found / INDEX_PAGE)
         if index is None or not index.is_file():
             found = None
         elif not folder:

@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .layout import ALL_SLUG, JSON_FEED_FILE, feed_file
+
 # Control characters (C0, DEL, C1), format characters (bidi overrides, zero-width), line and
 # paragraph separators, and lone surrogates (undecodable bytes of a path): none may reach a
 # terminal as is, or one request could forge log lines or retitle the operator's window.
@@ -18,7 +20,7 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _WILDCARD = {"", "0.0.0.0", "::"}  # noqa: S104 - names of a bind address, compared, not bound
 _HEAD_BYTES = 64 * 1024  # feed_url comes right after the title in feed.json
 _FEED_URL = re.compile(rb'"feed_url":("(?:[^"\\]|\\.)*")')
-_ALL_FEED = "all/feed.json"
+_ALL_FEED = feed_file(ALL_SLUG, JSON_FEED_FILE)
 
 
 def visible(text: str) -> str:

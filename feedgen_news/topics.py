@@ -13,9 +13,9 @@ from typing import Protocol
 
 from .config import Site
 from .errors import Problem
+from .layout import ALL_SLUG, is_all, topic_folder
 from .model import Record
 
-ALL_SLUG = "all"
 _MAX_SLUG_BASE = 60
 _CLEAN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -38,7 +38,7 @@ class Topic:
     @property
     def is_all(self) -> bool:
         """The feed of everything (by relpath: a user topic named "All" lives in topics/all)."""
-        return self.relpath == ALL_SLUG
+        return is_all(self.relpath)
 
     @property
     def shown(self) -> int:
@@ -160,5 +160,5 @@ def group(records: Iterable[Record], site: Site) -> list[Topic]:
     for key in sorted(members, key=lambda k: slugify(names[k])):
         name = names[key]
         slug = slugify(name)
-        topics.append(make(slug, name, f"{site.title} — {name}", f"topics/{slug}", members[key]))
+        topics.append(make(slug, name, f"{site.title} — {name}", topic_folder(slug), members[key]))
     return topics

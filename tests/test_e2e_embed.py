@@ -26,8 +26,8 @@ import pytest
 
 from feedgen_news.build import build_records
 from feedgen_news.config import Site
-from feedgen_news.embed import SCRIPT_LIMIT
 from feedgen_news.model import Provider, Record
+from feedgen_news.render.embed import SCRIPT_LIMIT
 from feedgen_news.serve import make_server
 from tests.helpers import CHROMEDRIVER, CHROMIUM, start_chromium
 

@@ -9,14 +9,14 @@ import lxml.html
 import pytest
 
 from feedgen_news.config import Site
-from feedgen_news.embed import (
+from feedgen_news.model import Image, Provider, Record
+from feedgen_news.render.embed import (
     embed_script,
     embed_snippets_html,
     iframe_snippet,
     render_embed_page,
     script_snippet,
 )
-from feedgen_news.model import Image, Provider, Record
 from feedgen_news.topics import Topic, group
 
 HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"

@@ -16,9 +16,9 @@ from lxml import etree
 
 from feedgen_news import __version__
 from feedgen_news.config import Site
-from feedgen_news.feeds import ATOM, FORMATS, JSON, RSS, FeedFormat, feed_url, page_url
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record
+from feedgen_news.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat, feed_url, page_url
 from feedgen_news.topics import Topic
 
 NS = {

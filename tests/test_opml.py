@@ -8,7 +8,7 @@ from lxml import etree
 
 from feedgen_news.config import Site
 from feedgen_news.model import Record
-from feedgen_news.opml import render_opml
+from feedgen_news.render.opml import render_opml
 from feedgen_news.topics import Topic, group
 
 SITE = Site(

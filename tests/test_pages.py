@@ -11,7 +11,7 @@ import pytest
 
 from feedgen_news.config import Site
 from feedgen_news.model import Image, Provider, Record, RelatedLink
-from feedgen_news.pages import render_index, render_topic_page
+from feedgen_news.render.pages import render_index, render_topic_page
 from feedgen_news.topics import Topic, group
 
 SITE = Site(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from feedgen_news.layout import OutputFile
 from feedgen_news.publish import (
     MANIFEST_NAME,
-    OutputFile,
     Publication,
     Staged,
     read_manifest,

@@ -841,7 +841,7 @@ def test_word_by_word_repair_equals_whole_string_repair(text: str) -> None:
 )
 @settings(max_examples=500, deadline=None)
 def test_url_fast_path_accepts_only_what_the_full_check_accepts(url: str) -> None:
-    from feedgen_news.records import _PLAIN_HTTP_URL, _checked_http_url
+    from feedgen_news.urls import _PLAIN_HTTP_URL, _checked_http_url
 
     if _PLAIN_HTTP_URL.fullmatch(url):
         assert _checked_http_url(url) == url

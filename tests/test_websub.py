@@ -16,7 +16,7 @@ import pytest
 
 from feedgen_news.build import build
 from feedgen_news.config import Site
-from feedgen_news.feeds import FORMATS
+from feedgen_news.render.formats import FORMATS
 from feedgen_news.websub import PingResult, ping, summarize
 
 FEED_A = "https://news.example.org/topics/ai/feed.json"

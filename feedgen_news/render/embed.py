@@ -8,27 +8,18 @@ loading it would tell that host who reads the embedding page. The topic page sho
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from importlib import resources
-from urllib.parse import urlsplit
 
-from .config import Site
-from .feeds import JSON, RSS, feed_url, page_url
-from .model import Record
-from .topics import Topic
+from ..config import Site
+from ..layout import EMBED_JS, EMBED_PAGE, feed_file
+from ..markup import EMBED_CSP, human_date, iso_time
+from ..model import Record
+from ..topics import Topic
+from ..urls import is_http_url
+from .formats import JSON, RSS, feed_url, page_url
 
-EMBED_JS = "embed.js"  # published as OUTPUT/embed.js
-EMBED_PAGE = "embed.html"  # published as OUTPUT/<topic.relpath>/embed.html
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
-
-# English month names from a fixed table: strftime("%b") follows the process locale (which
-# feedgen changes while it formats RSS dates), so it would make output differ between runs.
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-# default-src 'none' forbids scripts, frames, fonts, images and fetches; only the inline style
-# block may apply. base-uri keeps the <base> we set; form-action closes the last request path.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 _CSS = """\
 :root{color-scheme:light dark;--fg:#1a1a1a;--muted:#5c5c5c;--bg:#fff;--link:#0b57d0;--rule:#e3e3e3}
@@ -63,33 +54,19 @@ def json_feed_url(topic: Topic, site: Site) -> str:
 
 def embed_page_url(topic: Topic, site: Site) -> str:
     """The absolute URL of a feed's embed.html, which the iframe snippet shows."""
-    return site.url(f"{topic.relpath}/{EMBED_PAGE}")
-
-
-def _http_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s), else None: nothing else is ever emitted."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    return site.url(feed_file(topic.relpath, EMBED_PAGE))
 
 
 def _text(value: str) -> str:
     return escape(value, quote=True)
 
 
-def _date(when: datetime) -> tuple[str, str]:
-    """(machine, human) forms of a UTC date: ``2026-11-28T15:04:05Z`` and ``28 Nov 2026``."""
-    machine = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return machine, f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
-
-
 def _entry(record: Record) -> str:
-    title = _text(record.title)
-    url = _http_url(record.url)
-    heading = f'<a href="{_text(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
-    machine, human = _date(record.published)
-    meta = f'<time datetime="{machine}">{human}</time>'
+    heading = _text(record.title)
+    if is_http_url(record.url):
+        heading = f'<a href="{_text(record.url)}" target="_blank" rel="noopener">{heading}</a>'
+    when = record.published
+    meta = f'<time datetime="{iso_time(when)}">{human_date(when)}</time>'
     if record.provider is not None and record.provider.name:
         meta += f" · {_text(record.provider.name)}"
     return f'<li>{heading}<span class="meta">{meta}</span></li>\n'
@@ -114,7 +91,7 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
         f'<html lang="{_text(site.language)}">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{EMBED_CSP}">\n'
         '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
         '<meta name="robots" content="noindex">\n'

@@ -6,27 +6,28 @@ import json
 from typing import Any
 
 from ..config import Site
+from ..layout import JSON_FEED_FILE, feed_file, page_path
+from ..markup import clean
 from ..model import Provider, Record
 from ..topics import Topic
-from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
+from ..urls import is_http_url
+from .entry_html import content_html, entry_tags, entry_title, summary_text
 
-FILENAME = "feed.json"
+FILENAME = JSON_FEED_FILE
 MEDIA_TYPE = "application/feed+json"
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def render(topic: Topic, site: Site) -> bytes:
     """The topic's JSON Feed 1.1 document as UTF-8 bytes (stable key order and layout)."""
-    from . import page_url  # the package imports this module to build FORMATS
-
     author: dict[str, str] = {"name": clean(site.author_name)}
     if site.author_email:
         author["url"] = f"mailto:{site.author_email}"
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": clean(topic.title) or topic.slug,
-        "home_page_url": page_url(topic, site),
-        "feed_url": site.url(f"{topic.relpath}/{FILENAME}"),
+        "home_page_url": site.url(page_path(topic.relpath)),
+        "feed_url": site.url(feed_file(topic.relpath, FILENAME)),
         "description": clean(site.description),
         "language": site.language,
         "authors": [author],

@@ -9,34 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from html import escape
-from urllib.parse import urlsplit
 
+from ..markup import clean, escape_html, escape_text
 from ..model import Record
+from ..urls import is_http_url
 
-# Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
-# Records are cleaned at validation; stripping again here keeps every renderer total, since one
-# such character makes lxml refuse the whole feed.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 SUMMARY_CHARS = 300
-
-
-@lru_cache(maxsize=16384)  # each text is cleaned once per format and page it appears in
-def clean(text: str) -> str:
-    """``text`` without the characters XML 1.0 (and UTF-8 encoding) cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
-
-
-def is_http_url(url: str | None) -> bool:
-    """True for an absolute http(s) URL: the only kind of URL ever written."""
-    return bool(url) and _is_http_url(url)
-
-
-@lru_cache(maxsize=65536)  # the same URLs recur in every feed and format of a build
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def entry_title(record: Record) -> str:
@@ -69,14 +48,6 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def _attr(value: str) -> str:
-    return escape(clean(value), quote=True)
-
-
-def _text(value: str) -> str:
-    return escape(clean(value), quote=False)
-
-
 @lru_cache(maxsize=4096)  # a record is in several feeds, each in three formats: build it once
 def content_html(record: Record) -> str:
     """The entry's HTML: lead ``<img>``, the body (or excerpt) as paragraphs, a Related list.
@@ -92,20 +63,20 @@ def content_html(record: Record) -> str:
         if lead.height is not None:
             size += f' height="{lead.height}"'
         alt = lead.title or record.title
-        parts.append(f'<p><img src="{_attr(lead.url)}" alt="{_attr(alt)}"{size}></p>')
+        parts.append(f'<p><img src="{escape_html(lead.url)}" alt="{escape_html(alt)}"{size}></p>')
     text = record.body if record.body and record.body.strip() else record.excerpt
     if text and text.strip():
         for paragraph in _PARAGRAPH_BREAK.split(text.strip()):
-            lines = [_text(line.strip()) for line in paragraph.splitlines() if line.strip()]
+            lines = [escape_text(line.strip()) for line in paragraph.splitlines() if line.strip()]
             parts.append("<p>" + "<br>".join(lines) + "</p>")
     related = [link for link in record.related if is_http_url(link.url)]
     if related:
         items: list[str] = []
         for link in related:
-            item = f'<a href="{_attr(link.url)}">{_text(link.title)}</a>'
+            item = f'<a href="{escape_html(link.url)}">{escape_text(link.title)}</a>'
             facts = []
             if link.provider is not None:
-                facts.append(_text(link.provider.name))
+                facts.append(escape_text(link.provider.name))
             if link.published is not None:
                 facts.append(link.published.date().isoformat())
             if facts:

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from ..config import Site
+from ..layout import RSS_FILE, feed_file, page_path
 from ..topics import Topic
-from . import _feedgen
+from . import feedgen_xml
 
-FILENAME = "rss.xml"
+FILENAME = RSS_FILE
 MEDIA_TYPE = "application/rss+xml"
 
 
 def render(topic: Topic, site: Site) -> bytes:
     """The topic's RSS 2.0 document as UTF-8 bytes."""
-    from . import page_url  # the package imports this module to build FORMATS
-
-    out = _feedgen.render(
+    out = feedgen_xml.render(
         topic,
         site,
         "rss",
-        self_url=site.url(f"{topic.relpath}/{FILENAME}"),
-        page_url=page_url(topic, site),
+        self_url=site.url(feed_file(topic.relpath, FILENAME)),
+        page_url=site.url(page_path(topic.relpath)),
     )
     return hex_escapes(out)
 

@@ -27,9 +27,11 @@ from lxml import etree
 
 from .. import __version__
 from ..config import Site
+from ..markup import clean, escape_html
 from ..model import Image, Record
 from ..topics import Topic
-from ._html import clean, content_html, entry_tags, entry_title, is_http_url, summary_text
+from ..urls import is_http_url
+from .entry_html import content_html, entry_tags, entry_title, summary_text
 
 Kind = Literal["rss", "atom"]
 
@@ -228,7 +230,7 @@ class _NewsFeed:
     def _stylesheet(self, root: Any) -> None:
         if self.site.stylesheet:
             # A processing instruction is not parsed as markup: escape quotes, < and & ourselves.
-            href = escape(clean(self.site.stylesheet), quote=True)
+            href = escape_html(self.site.stylesheet)
             pi = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
             root.addprevious(pi)
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 from html import escape
 
-from .config import Site
-from .feeds import RSS, feed_url, page_url
-from .feeds._html import clean
-from .topics import FeedInfo
+from ..config import Site
+from ..markup import clean
+from ..topics import FeedInfo
+from .formats import RSS, feed_url, page_url
 
 OPML_DOCS = "http://opml.org/spec2.opml"
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from ..config import Site
+from ..layout import ATOM_FILE, feed_file, page_path
 from ..topics import Topic
-from . import _feedgen
+from . import feedgen_xml
 
-FILENAME = "atom.xml"
+FILENAME = ATOM_FILE
 MEDIA_TYPE = "application/atom+xml"
 
 
 def render(topic: Topic, site: Site) -> bytes:
     """The topic's Atom 1.0 document as UTF-8 bytes; its id is its own URL."""
-    from . import page_url  # the package imports this module to build FORMATS
-
-    return _feedgen.render(
+    return feedgen_xml.render(
         topic,
         site,
         "atom",
-        self_url=site.url(f"{topic.relpath}/{FILENAME}"),
-        page_url=page_url(topic, site),
+        self_url=site.url(feed_file(topic.relpath, FILENAME)),
+        page_url=site.url(page_path(topic.relpath)),
     )

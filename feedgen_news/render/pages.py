@@ -11,29 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from html import escape
 
-from .config import Site
+from ..config import Site
+from ..layout import OPML_FILE, page_path, topic_folder
+from ..markup import PAGE_CSP, escape_html, human_date, iso_time
+from ..model import Image, Record
+from ..topics import FeedInfo, Topic, slugify
+from ..urls import is_http_url
 from .embed import embed_snippets_html
-from .feeds import FORMATS, FeedFormat, feed_url, page_url
-from .feeds._html import clean, is_http_url, summary_text
-from .model import Image, Record
-from .topics import ALL_SLUG, FeedInfo, Topic, slugify
+from .entry_html import summary_text
+from .formats import FORMATS, FeedFormat, feed_url, page_url
 
-OPML_NAME = "feeds.opml"  # published as OUTPUT/feeds.opml (see opml.py)
 OPML_TYPE = "text/x-opml"
-LABELS = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
-
-# English month names from a fixed table: strftime("%b") follows the process locale, which
-# feedgen changes while it formats RSS dates.
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-# Scripts, frames, fonts, fetches and forms are all refused; only the inline style block and
-# images (the records' thumbnails live on other hosts) may load.
-_CSP = (
-    "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'"
-)
 
 _CSS = """\
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#595959;--bg:#fdfdfd;--card:#fff;\
@@ -85,7 +74,7 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     first = topics[0] if topics else None
     everything = first if isinstance(first, Topic) else None
     rows = "".join(_feed_row(t, site) for t in topics)
-    opml = _attr(site.url(OPML_NAME))
+    opml = escape_html(site.url(OPML_FILE))
     main = (
         '<section aria-labelledby="feeds">\n'
         '<h2 id="feeds">Feeds</h2>\n'
@@ -97,9 +86,9 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     if everything is not None:
         main += _latest(everything, site, heading="Latest entries")
         main += _embed_section(everything, site)
-    header = f"<h1>{_text(site.title)}</h1>\n"
+    header = f"<h1>{escape_html(site.title)}</h1>\n"
     if site.description:
-        header += f"<p>{_text(site.description)}</p>\n"
+        header += f"<p>{escape_html(site.description)}</p>\n"
     return _document(
         site,
         title=site.title,
@@ -113,23 +102,23 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
 def render_topic_page(topic: Topic, site: Site) -> bytes:
     """``OUTPUT/topics/<slug>/index.html``: the topic feed's latest entries, readable, with
     autodiscovery for its three feeds and its subscribe links."""
-    home = f'<a href="{_attr(site.base_url)}">{_text(site.title)}</a>'
+    home = f'<a href="{escape_html(site.base_url)}">{escape_html(site.title)}</a>'
     crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; '
-    crumbs += f'<span aria-current="page">{_text(topic.name)}</span></nav>\n'
-    header = f'{crumbs}<h1>{_text(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
+    crumbs += f'<span aria-current="page">{escape_html(topic.name)}</span></nav>\n'
+    header = f'{crumbs}<h1>{escape_html(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
     links = "".join(
-        f'<li><a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}">'
-        f"{LABELS.get(fmt.filename, fmt.filename)}</a> "
-        f"<code>{_text(feed_url(topic, site, fmt))}</code></li>\n"
+        f'<li><a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}">'
+        f"{fmt.label}</a> "
+        f"<code>{escape_html(feed_url(topic, site, fmt))}</code></li>\n"
         for fmt in FORMATS
     )
-    opml = _attr(site.url(OPML_NAME))
+    opml = escape_html(site.url(OPML_FILE))
     main = (
         '<section aria-labelledby="subscribe">\n'
         '<h2 id="subscribe">Subscribe</h2>\n'
         "<p>Add one of these feed addresses to your feed reader:</p>\n"
         f'<ul class="formats">\n{links}</ul>\n'
-        f'<p class="note">Or follow every topic of {_text(site.title)} at once: import '
+        f'<p class="note">Or follow every topic of {escape_html(site.title)} at once: import '
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
         "</section>\n"
     )
@@ -152,25 +141,25 @@ def _document(
     if alternates is not None:
         discovery = "".join(
             f'<link rel="alternate" type="{fmt.media_type}" '
-            f'title="{_attr(_feed_title(alternates, fmt))}" '
-            f'href="{_attr(feed_url(alternates, site, fmt))}">\n'
+            f'title="{escape_html(_feed_title(alternates, fmt))}" '
+            f'href="{escape_html(feed_url(alternates, site, fmt))}">\n'
             for fmt in FORMATS
         )
     html = (
         "<!DOCTYPE html>\n"
-        f'<html lang="{_attr(site.language)}">\n'
+        f'<html lang="{escape_html(site.language)}">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
         '<meta name="generator" content="feedgen-news">\n'
-        f"<title>{_text(title)}</title>\n"
-        f'<meta name="description" content="{_attr(description)}">\n'
+        f"<title>{escape_html(title)}</title>\n"
+        f'<meta name="description" content="{escape_html(description)}">\n'
         f"{discovery}"
         f'<link rel="alternate" type="{OPML_TYPE}" title="All feeds (OPML)" '
-        f'href="{_attr(site.url(OPML_NAME))}">\n'
+        f'href="{escape_html(site.url(OPML_FILE))}">\n'
         f"<style>\n{_CSS}</style>\n"
         "</head>\n"
         "<body>\n"
@@ -178,7 +167,7 @@ def _document(
         f'<header class="wrap">\n{header}</header>\n'
         f'<main id="main" class="wrap">\n{main}</main>\n'
         '<footer class="wrap">\n'
-        f'<p><a href="{_attr(site.base_url)}">All feeds of {_text(site.title)}</a> · '
+        f'<p><a href="{escape_html(site.base_url)}">All feeds of {escape_html(site.title)}</a> · '
         "Made with feedgen-news.</p>\n"
         "</footer>\n"
         "</body>\n"
@@ -188,16 +177,16 @@ def _document(
 
 
 def _feed_row(topic: FeedInfo, site: Site) -> str:
-    name = "All topics" if _is_all(topic) else topic.name
+    name = "All topics" if topic.is_all else topic.name
     subscribe = " · ".join(
-        f'<a href="{_attr(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
-        f'aria-label="{_attr(f"{name}: {LABELS.get(fmt.filename, fmt.filename)} feed")}">'
-        f"{LABELS.get(fmt.filename, fmt.filename)}</a>"
+        f'<a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
+        f'aria-label="{escape_html(f"{name}: {fmt.label} feed")}">'
+        f"{fmt.label}</a>"
         for fmt in FORMATS
     )
     return (
         "<li>\n"
-        f'<h3><a href="{_attr(page_url(topic, site))}">{_text(name)}</a></h3>\n'
+        f'<h3><a href="{escape_html(page_url(topic, site))}">{escape_html(name)}</a></h3>\n'
         f'<p class="meta">{_summary(topic)}</p>\n'
         f'<p class="subscribe">Subscribe: {subscribe}</p>\n'
         "</li>\n"
@@ -235,14 +224,18 @@ def _embed_section(topic: Topic, site: Site) -> str:
 
 
 def _entry(record: Record, site: Site) -> str:
-    title = _text(record.title)
-    heading = f'<a href="{_attr(record.url)}">{title}</a>' if is_http_url(record.url) else title
+    title = escape_html(record.title)
+    heading = (
+        f'<a href="{escape_html(record.url)}">{title}</a>' if is_http_url(record.url) else title
+    )
     meta = _time(record.published)
     provider = record.provider
     if provider is not None and provider.name:
-        name = _text(provider.name)
+        name = escape_html(provider.name)
         meta += " · " + (
-            f'<a href="{_attr(provider.url)}">{name}</a>' if is_http_url(provider.url) else name
+            f'<a href="{escape_html(provider.url)}">{name}</a>'
+            if is_http_url(provider.url)
+            else name
         )
     parts = [f"<article>\n<h3>{heading}</h3>\n", f'<p class="meta">{meta}</p>\n']
     lead = next((i for i in record.images if is_http_url(i.url)), None)
@@ -250,25 +243,27 @@ def _entry(record: Record, site: Site) -> str:
         parts.append(_thumbnail(lead))
     summary = summary_text(record)
     if summary:
-        parts.append(f"<p>{_text(summary)}</p>\n")
+        parts.append(f"<p>{escape_html(summary)}</p>\n")
     if is_http_url(record.amp_url):
-        parts.append(f'<p><a href="{_attr(record.amp_url or "")}">AMP version</a></p>\n')
+        parts.append(f'<p><a href="{escape_html(record.amp_url or "")}">AMP version</a></p>\n')
     related = [r for r in record.related if is_http_url(r.url)]
     if related:
         parts.append('<h4>Related</h4>\n<ul class="related">\n')
         for link in related:
-            about = [_text(link.provider.name)] if link.provider and link.provider.name else []
+            about = (
+                [escape_html(link.provider.name)] if link.provider and link.provider.name else []
+            )
             if link.published is not None:
                 about.append(_time(link.published))
             extra = f' <span class="meta">({", ".join(about)})</span>' if about else ""
-            parts.append(f'<li><a href="{_attr(link.url)}">{_text(link.title)}</a>{extra}</li>\n')
+            parts.append(
+                f'<li><a href="{escape_html(link.url)}">{escape_html(link.title)}</a>{extra}</li>\n'
+            )
         parts.append("</ul>\n")
     topics = [t for t in record.topics if t.strip()]
     if topics:
-        tags = ", ".join(
-            f'<a href="{_attr(site.url(f"topics/{slugify(t)}/"))}">{_text(t.strip())}</a>'
-            for t in topics
-        )
+        links = [(site.url(page_path(topic_folder(slugify(t)))), t.strip()) for t in topics]
+        tags = ", ".join(f'<a href="{escape_html(u)}">{escape_html(name)}</a>' for u, name in links)
         parts.append(f'<p class="meta">Topics: {tags}</p>\n')
     parts.append("</article>\n")
     return "<li>\n" + "".join(parts) + "</li>\n"
@@ -279,32 +274,17 @@ def _thumbnail(image: Image) -> str:
     if image.width and image.height:
         size = f' width="{image.width}" height="{image.height}"'
     # The title often repeats the headline; without one the image is decorative (alt="").
-    alt = _attr(image.title or "")
+    alt = escape_html(image.title or "")
     return (
-        f'<img class="thumb" src="{_attr(image.url)}"{size} alt="{alt}" '
+        f'<img class="thumb" src="{escape_html(image.url)}"{size} alt="{alt}" '
         'loading="lazy" decoding="async" referrerpolicy="no-referrer">\n'
     )
 
 
 def _feed_title(topic: FeedInfo, fmt: FeedFormat) -> str:
-    return f"{topic.title} ({LABELS.get(fmt.filename, fmt.filename)})"
-
-
-def _is_all(topic: FeedInfo) -> bool:
-    # By relpath, not slug: a user topic named "All" has slug "all" too (in topics/all).
-    return topic.relpath == ALL_SLUG
+    return f"{topic.title} ({fmt.label})"
 
 
 def _time(when: datetime) -> str:
     when = when.astimezone(UTC)
-    machine = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    human = f"{when.day} {_MONTHS[when.month - 1]} {when.year}, {when:%H:%M} UTC"
-    return f'<time datetime="{machine}">{human}</time>'
-
-
-def _text(value: str) -> str:
-    return escape(clean(value), quote=True)
-
-
-def _attr(value: str | None) -> str:
-    return escape(clean(value or ""), quote=True)
+    return f'<time datetime="{iso_time(when)}">{human_date(when)}, {when:%H:%M} UTC</time>'

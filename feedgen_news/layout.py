@@ -1,0 +1,50 @@
+"""The output folder's layout: every file name and folder a build writes, and ``OutputFile``.
+
+A feed's files live in its folder: ``all`` for the feed of everything, ``topics/<slug>`` for a
+topic. The site's own files (index page, OPML list, embed script) sit at the top. Paths here are
+POSIX paths relative to the output folder; ``Site.url(path)`` turns one into its public URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_SLUG = "all"  # the feed of everything: its slug and its folder
+TOPICS_FOLDER = "topics"  # each topic's feed lives in topics/<slug>
+
+RSS_FILE = "rss.xml"
+ATOM_FILE = "atom.xml"
+JSON_FEED_FILE = "feed.json"
+EMBED_PAGE = "embed.html"  # in each feed's folder: the list an <iframe> shows
+INDEX_PAGE = "index.html"  # the site's home page, and each topic's page in its folder
+OPML_FILE = "feeds.opml"  # at the top: every feed, for importing into a reader
+EMBED_JS = "embed.js"  # at the top: the script the embed snippet loads
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    relpath: str  # POSIX path relative to the output folder
+    data: bytes
+
+
+def topic_folder(slug: str) -> str:
+    """The folder of a topic's feed."""
+    return f"{TOPICS_FOLDER}/{slug}"
+
+
+def is_all(relpath: str) -> bool:
+    """True for the folder of the feed of everything.
+
+    By folder, not slug: a user topic named "All" also has the slug "all" (it lives in topics/all).
+    """
+    return relpath == ALL_SLUG
+
+
+def feed_file(folder: str, filename: str) -> str:
+    """A file in a feed's folder."""
+    return f"{folder}/{filename}"
+
+
+def page_path(folder: str) -> str:
+    """Where a feed's HTML page is linked: the site's home ("") for `all`, else its folder."""
+    return "" if is_all(folder) else folder + "/"

@@ -1,0 +1,91 @@
+"""Rendering: every output file of a build, as bytes, from the feeds and the site's settings.
+
+Pure: no I/O, no clock, no locale. A feed's files are its three feed formats, its embed list and
+(but for `all`, whose page is the site's index) its HTML page; the site's own files are the
+index page, the OPML list and the embed script. ``layout`` names them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..config import Site
+from ..layout import EMBED_JS, EMBED_PAGE, INDEX_PAGE, OPML_FILE, OutputFile, feed_file
+from ..topics import FeedInfo, Topic
+from .embed import embed_script, render_embed_page
+from .formats import FORMATS
+from .opml import render_opml
+from .pages import render_index, render_topic_page
+
+SITE_FILES = (INDEX_PAGE, OPML_FILE, EMBED_JS)
+
+
+def render_site(feeds: Sequence[Topic], site: Site) -> list[OutputFile]:
+    """Every output file for these feeds (``all`` first)."""
+    outputs: list[OutputFile] = []
+    for feed in feeds:
+        outputs.extend(render_feed_files(feed, site))
+    outputs.extend(render_site_files(feeds, site))
+    return outputs
+
+
+def render_feed_files(feed: Topic, site: Site, *, page_only: bool = False) -> list[OutputFile]:
+    """A feed's files (``feed_files`` and ``page_file``); with ``page_only``, just its page."""
+    files: list[OutputFile] = []
+    if not page_only:
+        files += [
+            OutputFile(feed_file(feed.relpath, f.filename), f.render(feed, site)) for f in FORMATS
+        ]
+        files.append(OutputFile(feed_file(feed.relpath, EMBED_PAGE), render_embed_page(feed, site)))
+    page = page_file(feed)
+    if page is not None:
+        files.append(OutputFile(page, render_topic_page(feed, site)))
+    return files
+
+
+def render_site_files(feeds: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
+    """Files about the whole site (``SITE_FILES``): cheap, so rendered on every build that
+    changed anything. ``feeds[0]`` is `all`; the index shows its entries if it is a ``Topic``."""
+    files = [
+        OutputFile(INDEX_PAGE, render_index(feeds, site)),
+        OutputFile(OPML_FILE, render_opml(feeds, site)),
+        OutputFile(EMBED_JS, embed_script()),
+    ]
+    assert tuple(f.relpath for f in files) == SITE_FILES
+    return files
+
+
+def feed_files(feed: FeedInfo) -> list[str]:
+    """The files that show only the feed's newest entries: its feeds and its embed list."""
+    return [feed_file(feed.relpath, name) for name in [*(f.filename for f in FORMATS), EMBED_PAGE]]
+
+
+def page_file(feed: FeedInfo) -> str | None:
+    """The feed's HTML page (which also shows its total), or None for `all`: the site index."""
+    return None if feed.is_all else feed_file(feed.relpath, INDEX_PAGE)
+
+
+def output_paths(feeds: Sequence[FeedInfo]) -> list[str]:
+    """Every file a build of these feeds writes."""
+    paths: list[str] = []
+    for feed in feeds:
+        page = page_file(feed)
+        paths += feed_files(feed) + ([] if page is None else [page])
+    return [*paths, *SITE_FILES]
+
+
+def is_feed_file(relpath: str) -> bool:
+    """True for a feed document (RSS, Atom or JSON Feed), the files a WebSub hub is told about."""
+    return any(relpath.endswith("/" + f.filename) for f in FORMATS)
+
+
+__all__ = [
+    "SITE_FILES",
+    "feed_files",
+    "is_feed_file",
+    "output_paths",
+    "page_file",
+    "render_feed_files",
+    "render_site",
+    "render_site_files",
+]
