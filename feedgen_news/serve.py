@@ -18,7 +18,7 @@ from posixpath import splitext
 from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__
-from .errors import ConfigError
+from .errors import ConfigError, printable
 
 # Feed files share extensions with other files (rss.xml and atom.xml are both .xml), so the type
 # comes from the exact file name first, then from the extension. A fixed table rather than
@@ -300,11 +300,13 @@ def serve(root: Path, bind: str, port: int, max_age: int, log: Callable[[str], N
     The first line logged names the actual URL (useful with port 0).
     """
     if not root.is_dir():
-        raise ConfigError(f"{root}: no such folder to serve (build it first: feedgen-news build)")
+        raise ConfigError(
+            f"{printable(str(root))}: no such folder to serve (build it first: feedgen-news build)"
+        )
     server = make_server(root, bind, port, max_age, log)
     host, actual_port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
-    log(f"Serving {root} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
+    log(f"Serving {printable(str(root))} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
