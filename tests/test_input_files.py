@@ -233,3 +233,29 @@ def test_scan_without_follow_lists_only_what_lies_inside(linked: Path) -> None:
         "own.txt",
         "up/outside/secret.txt",
     ]
+
+
+def test_a_rebuild_matches_every_name_with_its_cached_row(tmp_path: Path) -> None:
+    """The scan and the cache are merged as two sorted streams: names on either side of the
+    surrogate escapes (U+D7FF, U+E000) must sort alike in both, or a no-op rebuild re-parses."""
+    from feedgen_news.build import build as build_site
+    from feedgen_news.config import Site
+
+    inp = tmp_path / "in"
+    names = ["a.txt", "\ud7ff.txt", os.fsdecode(b"\xed\x9f.txt"), "\ue000.txt", "\uffee.md"]
+    names += [os.fsdecode(b"\xff/x.txt"), os.fsdecode(b"\xc3/y.txt"), "é/z.txt"]
+    for day, name in enumerate(names, start=1):
+        (inp / name).parent.mkdir(parents=True, exist_ok=True)
+        write_record(inp / name, f"n{day}", day=day)
+    # An older copy of n2 under a name that is not UTF-8: it loses, and stays out of the feeds.
+    write_record(inp / os.fsdecode(b"\xfe.txt"), "n2", day=1)
+    site = Site(base_url="https://example.org/")
+    first = build_site(inp, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
+    assert first.parsed == len(names) + 1 and first.counts.published == len(names)
+    assert first.counts.duplicates == 1
+    assert len(published_links(tmp_path / "out")) == len(names)
+    again = build_site(inp, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
+    assert again.parsed == 0 and again.counts.published == len(names)
+    (inp / names[2]).unlink()
+    less = build_site(inp, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
+    assert less.parsed == 0 and less.counts.published == len(names) - 1
