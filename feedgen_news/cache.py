@@ -71,7 +71,7 @@ def _text(data: bytes) -> str:
 def cache_file(cache_dir: Path, input_dir: Path) -> Path:
     """The cache of one input folder: two sites sharing a cache folder (cron runs every job in
     $HOME, so both get ./.feedgen-news) must never see each other's records."""
-    key = hashlib.sha256(os.path.realpath(input_dir).encode()).hexdigest()[:16]
+    key = hashlib.sha256(os.fsencode(os.path.realpath(input_dir))).hexdigest()[:16]
     return cache_dir / f"records-{key}.sqlite3"
 
 

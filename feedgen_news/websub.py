@@ -171,7 +171,8 @@ def summarize(hub: str, results: Sequence[PingResult]) -> str | None:
     if not failed:
         return None
     first = failed[0].detail
-    return f"WebSub: hub {printable(hub)} was not notified for {len(failed)} of {len(results)} feeds: {first}"
+    count = f"{len(failed)} of {len(results)} feeds"
+    return f"WebSub: hub {printable(hub)} was not notified for {count}: {first}"
 
 
 def _one_line(text: str) -> str:

@@ -259,3 +259,17 @@ def test_a_rebuild_matches_every_name_with_its_cached_row(tmp_path: Path) -> Non
     (inp / names[2]).unlink()
     less = build_site(inp, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
     assert less.parsed == 0 and less.counts.published == len(names) - 1
+
+
+def test_folders_named_in_bytes_that_are_not_utf8_work(tmp_path: Path) -> None:
+    inp, out, cache = (os.fsdecode(name + b"\xff") for name in (b"in", b"out", b"cache"))
+    (tmp_path / inp).mkdir()
+    write_record(tmp_path / inp / "a.txt", "a")
+    (tmp_path / inp / "b.txt").write_text("---\n")
+    for _ in range(2):
+        result = run("build", inp, "-o", out, "--cache-dir", cache)
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert lines[0].startswith("in\\xff/b.txt:")
+        assert "6 feeds in out\\xff/: " in lines[-1]
+    assert published_links(tmp_path / out) == {URL + "a"}
