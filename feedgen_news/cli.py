@@ -80,10 +80,8 @@ class _Group(click.Group):
             raise
         except (KeyboardInterrupt, click.Abort):
             _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
-        except OSError as exc:
-            # Not str(exc): its repr of a file name shows undecodable bytes as \udcff.
-            where = "" if exc.filename is None else f"{printable(os.fsdecode(exc.filename))}: "
-            _fail(f"{where}{exc.strerror or exc} (previous feeds left intact)", EXIT_INTERNAL)
+        except OSError as exc:  # str() quotes a file name with repr(): one line already
+            _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
         except Exception as exc:
             if os.environ.get("FEEDGEN_NEWS_DEBUG"):
                 raise
