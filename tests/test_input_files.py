@@ -273,3 +273,21 @@ def test_folders_named_in_bytes_that_are_not_utf8_work(tmp_path: Path) -> None:
         assert lines[0].startswith("in\\xff/b.txt:")
         assert "6 feeds in out\\xff/: " in lines[-1]
     assert published_links(tmp_path / out) == {URL + "a"}
+
+
+def test_an_internal_error_is_one_line_whatever_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedgen_news.cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("bad name 'x\nfake.txt: everything fine'")
+
+    monkeypatch.setattr(feedgen_news.cli, "check", broken)
+    result = run("check", "in")
+    assert result.exit_code == 70
+    assert result.stderr.splitlines() == [
+        "feedgen-news: error: internal error: ValueError: bad name 'x\\nfake.txt: everything "
+        "fine' (previous feeds left intact; set FEEDGEN_NEWS_DEBUG=1 for a traceback and "
+        "please report it)"
+    ]
