@@ -18,7 +18,7 @@ from functools import partial
 from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from . import __version__, publish
 from .cache import (
@@ -33,11 +33,11 @@ from .cache import (
     relabel,
 )
 from .config import Site
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, printable
 from .layout import OutputFile
 from .model import Record
 from .publish import Manifest, PublishReport, Staged
-from .records import read_stat, scan_record_files
+from .records import read_stat
 from .render import (
     feed_files,
     is_feed_file,
@@ -48,6 +48,7 @@ from .render import (
     render_site_files,
 )
 from .render.formats import FORMATS
+from .scan import outside_links_warning, scan_record_files
 from .topics import dedupe, group
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
@@ -100,11 +101,14 @@ def build(
     ping: bool = True,
     progress: Progress | None = None,
     label: str | None = None,
+    follow_symlinks: bool = False,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
     Bad records are reported as problems and left out; with ``strict`` any rejected record means
     nothing is written. ``label`` is how messages name the input folder (default: as given).
+    Symlinks that lead out of the input folder are skipped with one warning, unless
+    ``follow_symlinks``; the output and cache folders are never read as input.
     Raises ConfigError for unusable folders and LockError when another build holds the output.
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
@@ -122,7 +126,15 @@ def build(
             wait=max(0.0, deadline - time.monotonic()),
         ) as cache,
     ):
-        parsed = _sync(cache, input_dir, site, workers, progress)
+        outside: list[str] = []
+        scan = partial(
+            scan_record_files,
+            input_dir,
+            follow_symlinks=follow_symlinks,
+            skip=(output_dir, cache_dir),
+            outside=outside,
+        )
+        parsed = _sync(cache, scan, input_dir, site, workers, progress)
         inputs = _inputs_digest(site, cache.token())
         summary = cache.summary(inputs)
         if summary is None:
@@ -131,8 +143,12 @@ def build(
             summary = Summary(counts, frozenset(dropped), tuple(duplicate_warnings))
             cache.save_summary(inputs, summary)
         counts = summary.counts
+        scanned = outside_links_warning(outside)
         problems = relabel(
-            sorted([*cache.problems(), *summary.duplicate_warnings], key=lambda p: p.path),
+            sorted(
+                [*cache.problems(), *summary.duplicate_warnings, *([scanned] if scanned else [])],
+                key=lambda p: p.path,
+            ),
             str(input_dir) if label is None else label,
         )
         if strict and counts.rejected:
@@ -161,14 +177,24 @@ def build(
 
 
 def check(
-    input_dir: Path, site: Site, *, jobs: int | None = None, label: str | None = None
+    input_dir: Path,
+    site: Site,
+    *,
+    jobs: int | None = None,
+    label: str | None = None,
+    follow_symlinks: bool = False,
 ) -> CheckReport:
-    """Validate every record and report every problem; writes nothing, uses no cache."""
+    """Validate every record and report every problem; writes nothing, uses no cache. Symlinks
+    are followed as ``build`` follows them."""
     _check_input(input_dir)
     records: list[Record] = []
-    problems: list[Problem] = []
+    outside: list[str] = []
     files = rejected = 0
-    items = list(scan_record_files(input_dir, stat=False))
+    items = list(
+        scan_record_files(input_dir, stat=False, follow_symlinks=follow_symlinks, outside=outside)
+    )
+    scanned = outside_links_warning(outside)
+    problems: list[Problem] = [scanned] if scanned else []
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     parse = partial(_parse_chunk, str(input_dir), site=site)
     with _workers(jobs) as workers:
@@ -193,6 +219,12 @@ def check(
 # -- scanning and parsing ---------------------------------------------------------------------
 
 Stat = tuple[str, int, int]  # relpath, size, mtime_ns
+
+
+class _Scan(Protocol):
+    """``scan_record_files`` with its folder and rules bound."""
+
+    def __call__(self, *, stat: bool) -> Iterator[Stat]: ...
 
 
 class _Workers:
@@ -242,12 +274,14 @@ class _Workers:
 
 def _sync(
     cache: RecordCache,
+    scan: _Scan,
     input_dir: Path,
     site: Site,
     workers: _Workers,
     progress: Progress | None,
 ) -> int:
-    """Bring the cache up to date with the input folder; returns how many files were parsed.
+    """Bring the cache up to date with the input folder, as ``scan`` lists it (it takes
+    ``stat=``); returns how many files were parsed.
 
     The scan and the cache are both streams in path order, merged as they come, and parsing is
     fed in bounded chunks: memory stays flat however many files there are.
@@ -257,9 +291,9 @@ def _sync(
         workers.start()  # every file will be parsed: fork while this process is small
     removed: list[str] = []
     if fresh:  # every file is new: the workers' fstat as they read gives size and mtime
-        changed: Iterator[Stat] = scan_record_files(input_dir, stat=False)
+        changed: Iterator[Stat] = scan(stat=False)
     else:
-        changed = _diff(scan_record_files(input_dir), cache.iter_stats(), removed)
+        changed = _diff(scan(stat=True), cache.iter_stats(), removed)
     # A handful of changed files is parsed here; more go to the worker processes.
     head = list(islice(changed, _POOL_MIN))
     chunks = _chunked(chain(head, changed), _CHUNK)
@@ -410,15 +444,19 @@ def _inputs_digest(site: Site, cache_token: str) -> str:
 
 def _check_input(input_dir: Path) -> None:
     if not input_dir.is_dir():
-        raise ConfigError(f"{input_dir}: input folder not found")
+        raise ConfigError(f"{printable(str(input_dir))}: input folder not found")
 
 
 def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
     _check_input(input_dir)
     if output_dir.exists() and not output_dir.is_dir():
-        raise ConfigError(f"{output_dir}: output path exists and is not a folder")
+        raise ConfigError(f"{printable(str(output_dir))}: output path exists and is not a folder")
     out = output_dir.resolve()
     if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
-        raise ConfigError(f"{output_dir}: the output folder must not contain the input folder")
+        raise ConfigError(
+            f"{printable(str(output_dir))}: the output folder must not contain the input folder"
+        )
     if cache_dir.resolve().is_relative_to(out):
-        raise ConfigError(f"{cache_dir}: the cache must live outside the output folder")
+        raise ConfigError(
+            f"{printable(str(cache_dir))}: the cache must live outside the output folder"
+        )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .config import Site
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, printable
 from .layout import ALL_SLUG, is_all, topic_folder
 from .model import Image, Provider, Record, RelatedLink
 from .publish import file_lock, fsync_dir
@@ -56,10 +56,23 @@ CREATE INDEX entry_topics_relpath ON entry_topics (relpath);
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _db_path(relpath: str) -> str | bytes:
+    """A relpath as the cache binds it, always as ``CAST(? AS TEXT)``. A file name that is not
+    UTF-8 holds surrogate escapes, which sqlite3 refuses: it goes in as the bytes of its code
+    points (``surrogatepass``), which sort among other rows as the str sorts among strs, and
+    which ``_text`` turns back into the same str. Two such names never collide."""
+    return relpath if relpath.isascii() else relpath.encode("utf-8", "surrogatepass")
+
+
+def _text(data: bytes) -> str:
+    """The cache's text factory: reads back what ``_db_path`` stored (else plain UTF-8)."""
+    return data.decode("utf-8", "surrogatepass")
+
+
 def cache_file(cache_dir: Path, input_dir: Path) -> Path:
     """The cache of one input folder: two sites sharing a cache folder (cron runs every job in
     $HOME, so both get ./.feedgen-news) must never see each other's records."""
-    key = hashlib.sha256(os.path.realpath(input_dir).encode()).hexdigest()[:16]
+    key = hashlib.sha256(os.fsencode(os.path.realpath(input_dir))).hexdigest()[:16]
     return cache_dir / f"records-{key}.sqlite3"
 
 
@@ -76,7 +89,7 @@ def open_cache(
     take turns, like two builds into one output folder."""
     path = cache_file(cache_dir, input_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    busy = f"{path}: another build is using this cache"
+    busy = f"{printable(str(path))}: another build is using this cache"
     with file_lock(path.with_suffix(".lock"), lock_timeout, busy, wait=wait):
         cache = RecordCache(path, fingerprint)
         try:
@@ -131,9 +144,9 @@ class Rows(NamedTuple):
     """A ParsedFile as table rows: made in the parser processes, so the writer only inserts.
     A tuple: it crosses from worker to writer by pickle, and tuples pickle in C."""
 
-    file: tuple[str, int, int, bool, bytes | None]
-    entry: tuple[str, str, int, int, bool, bytes] | None
-    topics: tuple[tuple[str, int, str, str, str, bool], ...]
+    file: tuple[str | bytes, int, int, bool, bytes | None]
+    entry: tuple[str | bytes, str, int, int, bool, bytes] | None
+    topics: tuple[tuple[str, int, str, str | bytes, str, bool], ...]
 
 
 def encode_record(r: Record) -> bytes:
@@ -207,23 +220,24 @@ def prepare(parsed: ParsedFile) -> Rows:
     """Pickle and index one parsed file for ``RecordCache.store``."""
     problems = pickle.dumps(parsed.problems, protocol=5) if parsed.problems else None
     r = parsed.record
-    file_row = (parsed.relpath, parsed.size, parsed.mtime_ns, r is None, problems)
+    relpath = _db_path(parsed.relpath)
+    file_row = (relpath, parsed.size, parsed.mtime_ns, r is None, problems)
     if r is None:
         return Rows(file_row, None, ())
     when = _micros(r.published)
     entry = (
-        parsed.relpath,
+        relpath,
         r.url,
         url_key(r.url),
         when,
         r.is_published,
         encode_record(r),
     )
-    topics: dict[str, tuple[str, int, str, str, str, bool]] = {}
+    topics: dict[str, tuple[str, int, str, str | bytes, str, bool]] = {}
     for name in r.topics:
         key = topic_key(name)
         if key not in topics:
-            topics[key] = (key, when, r.url, parsed.relpath, name.strip(), r.is_published)
+            topics[key] = (key, when, r.url, relpath, name.strip(), r.is_published)
     return Rows(file_row, entry, tuple(topics.values()))
 
 
@@ -238,7 +252,9 @@ class RecordCache:
         try:
             self._db = self._open(fingerprint)
         except sqlite3.OperationalError as exc:
-            raise ConfigError(f"{path}: cannot use the record cache: {exc}") from None
+            raise ConfigError(
+                f"{printable(str(path))}: cannot use the record cache: {exc}"
+            ) from None
         except sqlite3.DatabaseError:
             # Corrupt or foreign file: a cache is disposable, so start again.
             for leftover in (path, *_sidecars(path)):
@@ -247,6 +263,7 @@ class RecordCache:
 
     def _open(self, fingerprint: str) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        db.text_factory = _text
         try:
             db.execute("PRAGMA journal_mode=WAL")
             # NORMAL: a power cut may lose the last transactions but never corrupts a WAL
@@ -281,6 +298,7 @@ class RecordCache:
         fresh = self.path.with_name(self.path.name + ".new")
         fresh.unlink(missing_ok=True)
         bulk = sqlite3.connect(fresh, isolation_level=None)
+        bulk.text_factory = _text
         try:
             # 16 KiB pages: a quarter of the page writes of the default 4 KiB for a bulk load of
             # 1.5 KB records, and still small for the WAL of an incremental update.
@@ -328,6 +346,7 @@ class RecordCache:
         snapshot, so this build's own writes while the stream is consumed do not show up in it.
         """
         reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        reader.text_factory = _text
         try:
             reader.execute("BEGIN")
             yield from reader.execute("SELECT relpath, size, mtime_ns FROM files ORDER BY relpath")
@@ -346,17 +365,21 @@ class RecordCache:
         rows = list(rows)
         db.execute("BEGIN IMMEDIATE")
         try:
-            gone = [(relpath,) for relpath in removed]
+            gone: list[tuple[str | bytes]] = [(_db_path(relpath),) for relpath in removed]
             if replacing:
                 gone.extend((r.file[0],) for r in rows)
             for table in ("files", "entries", "entry_topics"):
-                db.executemany(f"DELETE FROM {table} WHERE relpath=?", gone)
-            db.executemany("INSERT INTO files VALUES (?,?,?,?,?)", (r.file for r in rows))
+                db.executemany(f"DELETE FROM {table} WHERE relpath=CAST(? AS TEXT)", gone)
             db.executemany(
-                "INSERT INTO entries VALUES (?,?,?,?,?,?)", (r.entry for r in rows if r.entry)
+                "INSERT INTO files VALUES (CAST(? AS TEXT),?,?,?,?)", (r.file for r in rows)
             )
             db.executemany(
-                "INSERT INTO entry_topics VALUES (?,?,?,?,?,?)", (t for r in rows for t in r.topics)
+                "INSERT INTO entries VALUES (CAST(? AS TEXT),?,?,?,?,?)",
+                (r.entry for r in rows if r.entry),
+            )
+            db.executemany(
+                "INSERT INTO entry_topics VALUES (?,?,?,CAST(? AS TEXT),?,?)",
+                (t for r in rows for t in r.topics),
             )
             if rows or gone:
                 db.execute(
@@ -451,7 +474,9 @@ class RecordCache:
         limit = site.limit if site.limit > 0 else -1
         db.execute("CREATE TEMP TABLE IF NOT EXISTS losers (relpath TEXT PRIMARY KEY)")
         db.execute("DELETE FROM losers")
-        db.executemany("INSERT INTO losers VALUES (?)", ((p,) for p in losers))
+        db.executemany(
+            "INSERT INTO losers VALUES (CAST(? AS TEXT))", ((_db_path(p),) for p in losers)
+        )
         not_loser = "relpath NOT IN (SELECT relpath FROM temp.losers)"
 
         total_all = db.execute(
@@ -547,4 +572,8 @@ def _head(
 def relabel(problems: Iterable[Problem], prefix: str) -> list[Problem]:
     """Problems name files by relpath in the cache; show them as the user spelled the input."""
     prefix = prefix.rstrip("/")
-    return [replace(p, path=f"{prefix}/{p.path}" if prefix else p.path) for p in problems]
+    # A problem of the whole folder (an empty path) is named by the folder itself.
+    return [
+        replace(p, path=f"{prefix}/{p.path}" if prefix and p.path else p.path or prefix or ".")
+        for p in problems
+    ]

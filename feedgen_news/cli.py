@@ -14,7 +14,7 @@ from . import __version__
 from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
 from .cache import Counts
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import FeedgenNewsError, LockError, Problem
+from .errors import FeedgenNewsError, LockError, Problem, printable
 
 EXIT_OK = 0
 EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
@@ -30,6 +30,14 @@ def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "config_path",
         type=click.Path(path_type=Path, dir_okay=False),
         help=f"Settings file (default: ./{DEFAULT_CONFIG_NAME} if present).",
+    )(f)
+
+
+def _follow_symlinks_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--follow-symlinks",
+        is_flag=True,
+        help="Also read symlinks that lead outside INPUT_DIR (skipped by default, with a warning).",
     )(f)
 
 
@@ -74,13 +82,14 @@ class _Group(click.Group):
             raise
         except (KeyboardInterrupt, click.Abort):
             _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
-        except OSError as exc:
+        except OSError as exc:  # str() quotes a file name with repr(): one line already
             _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
         except Exception as exc:
             if os.environ.get("FEEDGEN_NEWS_DEBUG"):
                 raise
             _fail(
-                f"internal error: {type(exc).__name__}: {exc} (previous feeds left intact; "
+                f"internal error: {type(exc).__name__}: {printable(str(exc))} "
+                "(previous feeds left intact; "
                 "set FEEDGEN_NEWS_DEBUG=1 for a traceback and please report it)",
                 EXIT_INTERNAL,
             )
@@ -127,6 +136,7 @@ def main() -> None:
     help="Seconds to wait for another build writing the same output folder.",
 )
 @click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds.")
+@_follow_symlinks_option
 def build_command(
     input_dir: Path,
     output_dir: Path,
@@ -140,6 +150,7 @@ def build_command(
     jobs: int | None,
     lock_timeout: float,
     no_ping: bool,
+    follow_symlinks: bool,
 ) -> None:
     """Build every feed from the records in INPUT_DIR (default: seeds)."""
     try:
@@ -160,6 +171,7 @@ def build_command(
                 jobs=jobs,
                 ping=not no_ping,
                 progress=progress,
+                follow_symlinks=follow_symlinks,
             )
         finally:
             if progress:
@@ -189,7 +201,7 @@ def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool
         )
         sys.exit(EXIT_REJECTED)
     click.echo(
-        f"feedgen-news: {summary}. {report.feeds} feeds in {output_dir}/: "
+        f"feedgen-news: {summary}. {report.feeds} feeds in {printable(str(output_dir))}/: "
         f"{len(published.written)} files written, {len(published.unchanged)} unchanged, "
         f"{len(published.removed)} removed.",
         err=True,
@@ -218,13 +230,18 @@ class _ProgressBar:
 @_config_option
 @click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
+@_follow_symlinks_option
 def check_command(
-    input_dir: Path, config_path: Path | None, unpublished: bool | None, jobs: int | None
+    input_dir: Path,
+    config_path: Path | None,
+    unpublished: bool | None,
+    jobs: int | None,
+    follow_symlinks: bool,
 ) -> None:
     """Validate every record in INPUT_DIR and print every problem; writes nothing."""
     try:
         site, _ = _load(config_path, include_unpublished=unpublished)
-        report = check(input_dir, site, jobs=jobs)
+        report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks)
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _print_problems(report.problems)
@@ -262,4 +279,4 @@ def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | No
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:  # port in use, address not available
-        _fail(f"cannot listen on {bind}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+        _fail(f"cannot listen on {printable(bind)}:{port}: {exc.strerror or exc}", EXIT_USAGE)

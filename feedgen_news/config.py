@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, printable
 from .urls import is_http_url
 
 DEFAULT_CONFIG_NAME = "feedgen-news.toml"
@@ -79,24 +79,25 @@ def load_site(config_path: Path | None, **overrides: Any) -> Site:
     """
     values: dict[str, Any] = {}
     if config_path is not None:
+        shown = printable(str(config_path))
         try:
             with config_path.open("rb") as f:
                 raw = tomllib.load(f)
         except FileNotFoundError:
-            raise ConfigError(f"{config_path}: config file not found") from None
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{config_path}: {exc}") from None
+            raise ConfigError(f"{shown}: config file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{shown}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{shown}: {exc}") from None
         for key, value in raw.items():
             name = key.replace("-", "_")
             if name not in _FIELD_TYPES:
                 known = ", ".join(sorted(_FIELD_TYPES))
-                raise ConfigError(f"{config_path}: unknown key {key!r} (known: {known})")
+                raise ConfigError(f"{shown}: unknown key {key!r} (known: {known})")
             types = _FIELD_TYPES[name]
             # bool is an int in Python; a TOML `limit = true` is still a mistake.
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                raise ConfigError(
-                    f"{config_path}: {key} must be {types[0].__name__}, got {value!r}"
-                )
+                raise ConfigError(f"{shown}: {key} must be {types[0].__name__}, got {value!r}")
             values[name] = value
     values.update({k: v for k, v in overrides.items() if v is not None})
     return replace(Site(), **values) if values else Site()

@@ -24,6 +24,37 @@ class StrictError(FeedgenNewsError):
     """--strict: at least one record was rejected, so nothing was written."""
 
 
+def printable(text: str) -> str:
+    """``text`` (a path or a value a user gave) for a one-line message: every character that
+    is not printable shown as an escape, and a backslash doubled, so no name can break a line,
+    move the cursor or forge another message, and two names never look alike.
+
+    Undecodable bytes of a file name (surrogate escapes) show as ``\\xff``; controls as
+    ``\\n``, ``\\x1b``; other invisible characters (C1 controls, line separators, bidi
+    overrides, unassigned code points) as ``\\u202e`` or ``\\U000e0001``.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escape(ch) for ch in text)
+
+
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(ch: str) -> str:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:  # C0 controls and DEL: the same byte in every encoding
+        return f"\\x{code:02x}"
+    # \u even below 0x100: U+0080 is a character, unlike the undecodable byte \x80.
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with one input file.
@@ -40,11 +71,11 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = self.path
+        where = printable(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
         label = "warning: " if self.severity == "warning" else ""
-        field = f"{self.field}: " if self.field else ""
+        field = f"{printable(self.field)}: " if self.field else ""
         return f"{where}: {label}{field}{self.reason}"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, LockError
+from .errors import ConfigError, LockError, printable
 from .layout import OutputFile
 
 MANIFEST_NAME = ".feedgen-news-manifest.json"
@@ -68,7 +68,9 @@ def output_lock(root: Path, timeout: float) -> Iterator[None]:
     """
     root.mkdir(parents=True, exist_ok=True)
     with file_lock(
-        root / LOCK_NAME, timeout, f"{root}: another build is writing this output folder"
+        root / LOCK_NAME,
+        timeout,
+        f"{printable(str(root))}: another build is writing this output folder",
     ):
         yield
 
@@ -145,7 +147,7 @@ class Publication:
 
     def __init__(self, root: Path, planned: Iterable[str]) -> None:
         if root.exists() and not root.is_dir():
-            raise ConfigError(f"{root}: output path exists and is not a folder")
+            raise ConfigError(f"{printable(str(root))}: output path exists and is not a folder")
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.old = read_manifest(root)

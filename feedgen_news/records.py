@@ -12,7 +12,6 @@ import re
 import stat
 import unicodedata
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -25,6 +24,7 @@ from .config import Site
 from .errors import Problem
 from .markup import XML_ILLEGAL
 from .model import Image, Provider, Record, RelatedLink
+from .scan import RECORD_SUFFIXES, iter_record_files, scan_record_files
 from .topics import topic_key
 from .urls import http_url
 
@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = [
+    "RECORD_SUFFIXES",
     "LoadResult",
     "iter_record_files",
     "load_dir",
@@ -43,7 +44,6 @@ __all__ = [
     "scan_record_files",
 ]
 
-RECORD_SUFFIXES = (".txt", ".md")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # The front matter starts on the file's second line; YAML marks are 0-based.
 _FM_LINE_OFFSET = 2
@@ -215,92 +215,6 @@ def _ftfy() -> tuple[Any, Any]:
         explain=False,
     )
     return ftfy, config
-
-
-# --- file discovery ---------------------------------------------------------------------------
-
-
-def iter_record_files(input_dir: Path) -> list[Path]:
-    """Every ``*.txt`` and ``*.md`` file under ``input_dir``, sorted by relative POSIX path.
-
-    See ``scan_record_files`` for the rules.
-    """
-    return [Path(input_dir, relpath) for relpath, _, _ in scan_record_files(input_dir)]
-
-
-def scan_record_files(input_dir: Path, *, stat: bool = True) -> Iterator[tuple[str, int, int]]:
-    """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), in path
-    order, as a stream: a rebuild compares a million files with the cache without holding them.
-    Size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it), and
-    for every file with ``stat=False`` (a first build reads them all anyway: see ``read_stat``).
-
-    Path order comes from walking depth first with each folder's entries sorted by name, a
-    sub-folder's name taken with its ``/``: everything under ``a/`` then sorts exactly where the
-    string ``a/...`` does. Dot-files and dot-folders are skipped. Directory symlinks are
-    followed, but each real directory is visited once, so a symlink loop cannot hang the walk.
-    Unreadable folders are skipped. Non-regular files with a record suffix (a FIFO, a dangling
-    link) are listed so that ``read_record`` reports them.
-    """
-    visited: set[str] = {os.path.realpath(input_dir)}
-    stack = [_folder_entries(str(input_dir), "")]
-    while stack:
-        found = next(stack[-1], None)
-        if found is None:
-            stack.pop()
-            continue
-        relpath, entry, is_dir = found
-        if is_dir:
-            real = os.path.realpath(entry.path)
-            if real not in visited:
-                visited.add(real)
-                stack.append(_folder_entries(entry.path, relpath))
-            continue
-        if not stat:
-            yield relpath, -1, -1
-            continue
-        try:
-            info = entry.stat()  # follows links, like os.stat, without building a path object
-            yield relpath, info.st_size, info.st_mtime_ns
-        except OSError:
-            yield relpath, -1, -1
-
-
-def _folder_entries(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
-    """(relpath, entry, is_dir) of a folder's record files and sub-folders (relpath with a
-    trailing ``/``), sorted by relpath."""
-    try:
-        with os.scandir(folder) as it:
-            entries = list(it)
-    except OSError:
-        return iter(())
-    found: list[tuple[str, os.DirEntry[str], bool]] = []
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir()  # follows symlinks
-        except OSError:
-            is_dir = False
-        if is_dir:
-            found.append((f"{prefix}{_printable(name)}/", entry, True))
-        elif name.endswith(RECORD_SUFFIXES):
-            found.append((f"{prefix}{_printable(name)}", entry, False))
-    found.sort(key=_sort_key)
-    return iter(found)
-
-
-def _sort_key(item: tuple[str, os.DirEntry[str], bool]) -> tuple[str, str]:
-    # The path breaks ties between two names that are not UTF-8 but print alike.
-    return item[0], item[1].path
-
-
-def _printable(name: str) -> str:
-    """A file name as valid Unicode: one that is not UTF-8 is shown with U+FFFD (its read then
-    fails with a message naming it, instead of the cache refusing the undecodable name)."""
-    if name.isascii():
-        return name
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- reading ----------------------------------------------------------------------------------

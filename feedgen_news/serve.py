@@ -19,7 +19,7 @@ from posixpath import splitext
 from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__
-from .errors import ConfigError
+from .errors import ConfigError, printable
 from .layout import (
     ATOM_FILE,
     EMBED_JS,
@@ -29,7 +29,7 @@ from .layout import (
     OPML_FILE,
     RSS_FILE,
 )
-from .serve_notes import base_url_warning, built_base_url, from_request, visible
+from .serve_notes import base_url_warning, built_base_url, from_request
 
 # Feed files share extensions with other files (rss.xml and atom.xml are both .xml), so the type
 # comes from the exact file name first, then from the extension. A fixed table rather than
@@ -289,7 +289,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         # line instead of socketserver's traceback.
         error = sys.exc_info()[1]
         if not isinstance(error, OSError):
-            self.log(visible(f"- - - (internal error: {type(error).__name__}: {error})"))
+            self.log(printable(f"- - - (internal error: {type(error).__name__}: {error})"))
 
 
 def make_server(
@@ -297,11 +297,11 @@ def make_server(
 ) -> PreviewServer:
     """A bound, not yet running server for ``root`` (port 0 picks a free port).
 
-    Every line it logs is one line, with control characters escaped (``visible``).
+    Every line it logs is one line, with control characters escaped (``errors.printable``).
     """
 
     def say(line: str) -> None:
-        log(visible(line))
+        log(printable(line))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def version_string(self) -> str:
@@ -383,12 +383,12 @@ def serve(
     """
     if not root.is_dir():
         raise ConfigError(
-            visible(f"{root}: no such folder to serve (build it first: feedgen-news build)")
+            printable(f"{root}: no such folder to serve (build it first: feedgen-news build)")
         )
     server = make_server(root, bind, port, max_age, log)
     host, actual_port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
-    server.log(f"Serving {root} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
+    server.log(f"Serving {printable(str(root))} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
     links = built_base_url(root) or base_url
     warning = links and base_url_warning(host, actual_port, links)
     if warning:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,25 +22,9 @@ _FEED_URL = re.compile(rb'"feed_url":("(?:[^"\\]|\\.)*")')
 _ALL_FEED = feed_file(ALL_SLUG, JSON_FEED_FILE)
 
 
-def visible(text: str) -> str:
-    """``text`` with backslashes doubled and every hidden character as a ``\\x``/``\\u`` escape."""
-    out: list[str] = []
-    for char in text:
-        code = ord(char)
-        if char == "\\":
-            out.append("\\\\")
-        elif 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, kept by surrogateescape
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif unicodedata.category(char) in _HIDDEN_CATEGORIES:
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def from_request(text: str) -> str:
     """A request-line field as the client meant it: http.server decodes the bytes as Latin-1;
-    read them as UTF-8 instead, keeping any invalid byte for ``visible`` to show as ``\\xNN``."""
+    read them as UTF-8 instead, keeping any invalid byte for ``printable`` to show as ``\\xNN``."""
     return text.encode("latin-1", "replace").decode("utf-8", "surrogateescape")
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .config import Site
-from .errors import Problem
+from .errors import Problem, printable
 from .layout import ALL_SLUG, is_all, topic_folder
 from .model import Record
 
@@ -124,7 +124,8 @@ def dedupe(records: Iterable[Record]) -> tuple[list[Record], list[Problem]]:
         problems.append(
             Problem(
                 loser.path,
-                f"same sourceUrl as {winner.path}; publishing only {winner.path}",
+                f"same sourceUrl as {printable(winner.path)}; "
+                f"publishing only {printable(winner.path)}",
                 field="sourceUrl",
                 severity="warning",
             )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urlencode, urlsplit
 
+from .errors import printable
+
 USER_AGENT = "feedgen-news WebSub publisher"
 _FIRST_BACKOFF = 0.5  # seconds before the first retry; doubles each retry
 _BUDGET_USED = "not sent: the ping time budget was used up"
@@ -169,8 +171,11 @@ def summarize(hub: str, results: Sequence[PingResult]) -> str | None:
     if not failed:
         return None
     first = failed[0].detail
-    return f"WebSub: hub {hub} was not notified for {len(failed)} of {len(results)} feeds: {first}"
+    count = f"{len(failed)} of {len(results)} feeds"
+    return f"WebSub: hub {printable(hub)} was not notified for {count}: {first}"
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    """What a hub (or the network stack) said, as text for one line: whitespace runs become a
+    space, anything else invisible an escape."""
+    return printable(" ".join(str(text).split()))

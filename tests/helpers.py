@@ -37,6 +37,27 @@ def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
+def record_text(slug: str, *, day: int = 1, extra: str = "") -> str:
+    """A small valid record: title and sourceUrl from ``slug``, published on 2024-01-``day``,
+    in topic ``Sample``; ``extra`` adds front-matter lines (ending in a newline)."""
+    return (
+        f"---\ntitle: Story {slug}\nsourceUrl: https://news.example.org/{slug}\n"
+        f"publishedDateTime: 2024-01-{day:02d}T12:00:00Z\ntopics: [Sample]\n{extra}---\n"
+    )
+
+
+def write_record(path: Path, slug: str, *, day: int = 1, extra: str = "") -> None:
+    """``record_text`` written at ``path`` (a name that is not UTF-8: ``os.fsdecode`` it)."""
+    path.write_text(record_text(slug, day=day, extra=extra), encoding="utf-8")
+
+
+def published_links(out: Path) -> set[str]:
+    """The entry links of the `all` RSS feed in an output folder, as a reader sees them."""
+    import feedparser  # only the tests that read feeds back need it
+
+    return {e.link for e in feedparser.parse((out / "all/rss.xml").read_bytes()).entries}
+
+
 def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False) -> Any:
     """Headless Debian Chromium through chromedriver, with the flags this machine needs
     (no sandbox as root, no background networking on a closed network) and an empty profile."""

@@ -428,7 +428,7 @@ def test_control_characters_in_requests_are_escaped_in_the_log(
     raw_exchange(port, b"G\x1b[2JT / HTTP/1.0\r\n\r\n")
     raw_exchange(port, b"GET /\x1b[2J HTTP/9\r\n\r\n")
     assert logged(lines, 3) == [
-        "GET /a\\x1b]0;pwned\\x07\\x00\\x9b\\u2028\\xff/café\\\\x 404 14",
+        "GET /a\\x1b]0;pwned\\x07\\x00\\u009b\\u2028\\xff/café\\\\x 404 14",
         "G\\x1b[2JT / 501 -",
         "- - 400 -",
     ]
@@ -449,7 +449,7 @@ def test_an_unexpected_error_is_a_500_with_one_log_line(
     assert reply.startswith(b"HTTP/1.1 500 ")
     assert reply.endswith(b"500 Internal Server Error\n")
     assert logged(lines, 1) == [
-        "GET /all/rss.xml 500 26 (internal error: RuntimeError: boom\\x0asecond line)"
+        "GET /all/rss.xml 500 26 (internal error: RuntimeError: boom\\nsecond line)"
     ]
     assert capsys.readouterr().err == ""
 

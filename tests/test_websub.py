@@ -40,6 +40,7 @@ class Hub:
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     hang: bool = False
+    location: str = "https://elsewhere.example/hub"
     release: threading.Event = field(default_factory=threading.Event)
 
 
@@ -65,7 +66,7 @@ def hub() -> Iterator[Hub]:
             status = state.statuses.pop(0) if state.statuses else 204
             self.send_response(status)
             if 300 <= status < 400:
-                self.send_header("Location", "https://elsewhere.example/hub")
+                self.send_header("Location", state.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -157,6 +158,22 @@ def test_a_redirect_is_reported_not_followed(hub: Hub) -> None:
         "(redirect to https://elsewhere.example/hub; set hub to that URL)"
     )
     assert len(hub.received) == 1
+
+
+def test_what_the_hub_says_is_shown_with_control_characters_escaped(hub: Hub) -> None:
+    hub.statuses = [307]
+    hub.location = "https://elsewhere.example/\x1b]0;pwned\x07hub"
+
+    [result] = ping(hub.url, [FEED_A], sleep=Sleeps())
+
+    assert result.detail == (
+        "hub answered 307 Temporary Redirect "
+        "(redirect to https://elsewhere.example/\\x1b]0;pwned\\x07hub; set hub to that URL)"
+    )
+    assert summarize("https://hub.example/\x1b[2J", [result]) == (
+        "WebSub: hub https://hub.example/\\x1b[2J was not notified for 1 of 1 feeds: "
+        + result.detail
+    )
 
 
 def test_a_hanging_hub_is_abandoned_within_the_budget(hub: Hub) -> None:
