@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
-from . import __version__, embed, opml, pages, publish
+from . import __version__, embed, guard, opml, pages, publish
 from .cache import (
     Counts,
     FeedHead,
@@ -100,12 +100,17 @@ def build(
     ping: bool = True,
     progress: Progress | None = None,
     label: str | None = None,
+    force: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
     Bad records are reported as problems and left out; with ``strict`` any rejected record means
     nothing is written. ``label`` is how messages name the input folder (default: as given).
-    Raises ConfigError for unusable folders and LockError when another build holds the output.
+    Raises ConfigError for unusable folders and for files in the way that this tool did not
+    write (``force`` overwrites those), ShrinkError when the build would remove most published
+    feeds or every record (``allow_shrink`` lets it) and LockError when another build holds
+    the output.
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
@@ -143,9 +148,22 @@ def build(
             feed_files = sum(1 for p in manifest.files if _is_feed(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
         feeds = cache.feeds(site, summary.losers)
-        with publish.Publication(output_dir, _planned_files(feeds)) as publication:
-            kept, state = _plan(feeds, site, manifest, workers, publication)
+        planned = _planned_files(feeds)
+        if not allow_shrink:
+            guard.check_shrink(
+                [p for p in manifest.files if _is_feed(p)],
+                [p for p in planned if _is_feed(p)],
+                manifest.state.get("published"),
+                counts.published,
+            )
+        with publish.Publication(output_dir, planned, force=force) as publication:
+            try:
+                kept, state = _plan(feeds, site, manifest, workers, publication)
+            except BaseException:
+                workers.close()  # none may stage a file after the publication's clean-up
+                raise
             state["inputs"] = inputs
+            state["published"] = str(counts.published)
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if _is_feed(p))
     pings: tuple[str, ...] = ()
@@ -238,6 +256,7 @@ class _Workers:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def _sync(
@@ -471,6 +490,8 @@ def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
     _check_input(input_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise ConfigError(f"{output_dir}: output path exists and is not a folder")
+    guard.check_under_folder(output_dir, "output path")
+    guard.check_under_folder(cache_dir, "cache path")
     out = output_dir.resolve()
     if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
         raise ConfigError(f"{output_dir}: the output folder must not contain the input folder")

@@ -3,13 +3,61 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner, Result
+
+from feedgen_news.cli import main
 from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def run(*args: str | Path) -> Result:
+    """The CLI in this process, as a user runs it: exit status and stderr in the result."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def build_cmd(inp: Path, out: Path, *extra: str | Path) -> Result:
+    """``feedgen-news build INP -o OUT`` with a cache beside the output folder."""
+    return run("build", inp, "-o", out, "--cache-dir", out.parent / f"{out.name}.cache", *extra)
+
+
+def write_record(folder: Path, name: str, *, day: int, topics: list[str]) -> Path:
+    """A minimal valid record file ``folder/name`` with these topics."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(
+        f"---\ntitle: Story {name}\nsourceUrl: https://news.example.org/{name}\n"
+        f"publishedDateTime: 2024-01-{day:02}T12:00:00Z\ntopics: {json.dumps(topics)}\n---\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted at ``path`` (a disk that fills up); skips when mounting is not
+    permitted (not root, or no CAP_SYS_ADMIN in this container)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill a disk: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from feedgen_news.errors import ConfigError
 from feedgen_news.publish import (
     MANIFEST_NAME,
     OutputFile,
@@ -34,9 +35,10 @@ def test_symlinked_folder_pointing_out_is_refused(tmp_path: Path) -> None:
     root.mkdir()
     outside.mkdir()
     (root / "topics").symlink_to(outside)
-    with pytest.raises(ValueError, match="leaves the output folder"):
+    message = f"{root}/topics: a symlink leading out of the output folder"
+    with pytest.raises(ConfigError, match=message):
         safe_path(root, "topics/x.xml")
-    with pytest.raises(ValueError, match="leaves the output folder"):
+    with pytest.raises(ConfigError, match=message):
         write(root, [OutputFile("topics/x.xml", b"x")])
     assert list(outside.iterdir()) == []
 
@@ -102,8 +104,7 @@ def test_tampered_manifest_never_deletes_outside(tmp_path: Path) -> None:
 def test_files_staged_elsewhere_are_adopted_and_committed(tmp_path: Path) -> None:
     """Workers stage the files they render; the publication takes them over by name."""
     out = tmp_path / "out"
-    (out / "a").mkdir(parents=True)
-    (out / "a" / "same.xml").write_bytes(b"same")
+    write(out, [OutputFile("a/same.xml", b"same")])
     with Publication(out, ["a/new.xml", "a/same.xml"]) as publication:
         new = stage(out, OutputFile("a/new.xml", b"new"))
         same = stage(out, OutputFile("a/same.xml", b"same"))
