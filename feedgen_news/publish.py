@@ -215,8 +215,9 @@ class Publication:
     commit all temporaries are synced, then renamed over the old files; stale files are removed
     last, then the manifest is narrowed to what now exists. Leaving the ``with`` block without
     a commit removes every temporary in the planned folders (a worker's too) and the folders
-    it made. Files this tool never wrote are never touched: a planned file in the way is
-    refused before anything is written, unless ``force`` takes it over.
+    it made, and, if no file was switched yet, puts the old manifest back. Files this tool
+    never wrote are never touched: a planned file in the way is refused before anything is
+    written, unless ``force`` takes it over.
     """
 
     def __init__(self, root: Path, planned: Iterable[str], *, force: bool = False) -> None:
@@ -227,7 +228,11 @@ class Publication:
         self.planned = set(planned)
         self._new_folders = guard.check_output(root, self.planned, self.old.files, force=force)
         root.mkdir(parents=True, exist_ok=True)
-        self._committed = False
+        self._committed = self._switching = False
+        try:
+            self._old_manifest: bytes | None = (root / MANIFEST_NAME).read_bytes()
+        except FileNotFoundError:
+            self._old_manifest = None
         self._hashes: dict[str, str] = {}
         self._written: list[str] = []
         self._unchanged: list[str] = []
@@ -251,6 +256,15 @@ class Publication:
             for folder in reversed(self._new_folders):
                 with suppress(OSError):  # not empty: it holds files renamed into place
                     folder.rmdir()
+            if not self._switching:
+                # Nothing in place changed: the old manifest (and its build state) is true
+                # again. Best effort: on a full disk the widened one stays, which is safe too.
+                with suppress(OSError):
+                    path = self.root / MANIFEST_NAME
+                    if self._old_manifest is None:
+                        path.unlink()
+                    else:
+                        _atomic_write(path, self._old_manifest)
 
     def add(self, out: OutputFile) -> None:
         """Stage one file: written beside its final place, unless its bytes are unchanged."""
@@ -289,6 +303,7 @@ class Publication:
         # every new file is durable before any of them replaces an old one.
         if self._staged:
             os.sync()
+        self._switching = True
         for tmp, path in sorted(self._staged, key=lambda staged: staged[1]):
             with _naming(path):
                 tmp.replace(path)
@@ -309,8 +324,8 @@ class Publication:
                 if stat.S_ISREG(os.lstat(path).st_mode):
                     path.unlink()
                     removed.append(relpath)
-            except FileNotFoundError:
-                pass
+            except (FileNotFoundError, NotADirectoryError):
+                pass  # gone, or its folder is now a file of the user's
             _remove_empty_parents(path.parent, root)
 
         _write_manifest(root, Manifest(new_files, dict(state or {})))
@@ -346,8 +361,15 @@ def stage(root: Path, out: OutputFile) -> Staged:
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         st = os.lstat(path)  # a symlink in the file's place is never "the same": replace it
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return False
+    except OSError:
+        return False
+    if stat.S_ISDIR(st.st_mode):  # a rename over it would fail as an internal error
+        raise ConfigError(
+            f"{path}: a folder feedgen-news did not make is where it writes a file; move it away"
+        )
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return False
+    try:
         return path.read_bytes() == data
     except OSError:
         return False

@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from feedgen_news.publish import LOCK_NAME, file_lock, read_manifest
-from tests.helpers import build_cmd, comparable, tmpfs, tree, write_record
+from tests.helpers import build_cmd, tmpfs, tree, write_record
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EXIT_SHRINK = 3
@@ -143,6 +143,36 @@ def test_stale_removal_leaves_the_users_files_and_folders(seeds: Path, tmp_path:
     assert not any(p.startswith("topics/aws-ai/") for p in read_manifest(out).files)
 
 
+def test_a_vanished_topics_folder_now_a_users_file_is_left_alone(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build_cmd(seeds, out, "--unpublished").exit_code == 0
+    shutil.rmtree(out / "topics/aws-ai")
+    (out / "topics/aws-ai").write_text("mine")
+    result = build_cmd(seeds, out)
+    assert result.exit_code == 0, result.output
+    assert (out / "topics/aws-ai").read_text() == "mine"
+
+
+def test_a_users_folder_in_place_of_a_file_the_tool_wrote_is_a_usage_error(
+    seeds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build_cmd(seeds, out).exit_code == 0
+    (out / "topics/ai/rss.xml").unlink()
+    (out / "topics/ai/rss.xml").mkdir()
+    (out / "topics/ai/rss.xml/keep.txt").write_text("mine")
+    result = build_cmd(seeds, out, "--base-url", "https://x.example/")  # rewrites every file
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"feedgen-news: error: {out}/topics/ai/rss.xml: a folder feedgen-news did not make is "
+        "where it writes a file; move it away\n"
+    )
+    assert (out / "topics/ai/rss.xml/keep.txt").read_text() == "mine"
+    assert debris(out) == []
+
+
 # -- symlinks leading out ----------------------------------------------------------------------
 
 
@@ -256,7 +286,7 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_debris(tmp_path: Path, jobs: st
     with tmpfs(tmp_path / "disk", "24m") as disk:
         out = disk / "out"
         assert build_cmd(records, out, "--limit", "5", "--jobs", jobs).exit_code == 0
-        before = comparable(published(out))
+        before = published(out)
         free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
         (disk / "filler").write_bytes(b"\0" * (free - 4 * 1024 * 1024))
         for attempt in range(2):  # a retry cleans up after itself too
@@ -268,13 +298,22 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_debris(tmp_path: Path, jobs: st
             assert line.startswith(f"feedgen-news: error: no space left on device: {out}/"), line
             assert line.endswith(" (previous feeds left intact)"), line
             assert debris(disk) == [], attempt
-            assert comparable(published(out)) == before
+            assert published(out) == before  # the manifest too: nothing was switched
         (disk / "filler").unlink()
         result = build_cmd(
             records, out, "--limit", "5", "--jobs", jobs, "--base-url", "https://x.example/"
         )
         assert result.exit_code == 0, result.output
         assert debris(disk) == []
+
+
+def test_a_first_build_on_a_full_disk_leaves_no_output_folder(seeds: Path, tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "disk", "64k") as disk:
+        out = disk / "site/out"
+        result = build_cmd(seeds, out, "--cache-dir", tmp_path / "cache")
+        assert result.exit_code == 70, result.output
+        assert "no space left on device: " in result.stderr
+        assert list(disk.iterdir()) == []
 
 
 # -- exit statuses, and no folder left by a refused build ------------------------------------

@@ -131,3 +131,28 @@ def test_an_unplanned_or_misplaced_staged_file_is_refused_and_removed(tmp_path: 
             publication.adopt(moved)
         assert elsewhere.temporary is not None and not Path(elsewhere.temporary).exists()
     assert not (out / "a" / "planned.xml").exists()
+
+
+def test_a_failed_publication_leaves_no_temporary_no_new_folder_and_the_old_manifest(
+    tmp_path: Path,
+) -> None:
+    """A worker may stage a file whose name never reaches the publication (the build failed
+    first): every temporary goes, the folders it made go, and as no file was switched yet the
+    old manifest, build state and all, is true again."""
+    out = tmp_path / "out"
+    write(out, [OutputFile("a/one.xml", b"1")], state={"k": "v"})
+    before = (out / MANIFEST_NAME).read_bytes()
+    with (
+        pytest.raises(OSError, match="disk on fire"),
+        Publication(out, ["a/one.xml", "new/deep.xml"]) as publication,
+    ):
+        publication.adopt(stage(out, OutputFile("a/one.xml", b"changed")))
+        stage(out, OutputFile("new/deep.xml", b"orphan"))  # never adopted
+        raise OSError("disk on fire")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        MANIFEST_NAME,
+        "a",
+        "a/one.xml",
+    ]
+    assert (out / MANIFEST_NAME).read_bytes() == before
+    assert (out / "a/one.xml").read_bytes() == b"1"
