@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# --force: output/ is committed without its manifest, so a fresh clone's files look like the user's.
 demo: $(STAMP)
-	$(BIN)/feedgen-news build seeds -o output --unpublished
+	$(BIN)/feedgen-news build seeds -o output --unpublished --force
 	@echo "Built with --unpublished, so the demo shows its drafts too; a real build leaves them out."
 	@echo "Open output/index.html, or preview over HTTP: $(BIN)/feedgen-news serve output"
 

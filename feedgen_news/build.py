@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from . import __version__, publish
+from . import __version__, guard, publish
 from .cache import (
     Counts,
     FeedHead,
@@ -102,6 +102,8 @@ def build(
     progress: Progress | None = None,
     label: str | None = None,
     follow_symlinks: bool = False,
+    force: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
@@ -109,7 +111,10 @@ def build(
     nothing is written. ``label`` is how messages name the input folder (default: as given).
     Symlinks that lead out of the input folder are skipped with one warning, unless
     ``follow_symlinks``; the output and cache folders are never read as input.
-    Raises ConfigError for unusable folders and LockError when another build holds the output.
+    Raises ConfigError for unusable folders and for files in the way that this tool did not
+    write (``force`` overwrites those), ShrinkError when the build would remove most published
+    feeds or every record (``allow_shrink`` lets it) and LockError when another build holds
+    the output.
     """
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
@@ -159,9 +164,22 @@ def build(
             feed_files = sum(1 for p in manifest.files if is_feed_file(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
         feeds = cache.feeds(site, summary.losers)
-        with publish.Publication(output_dir, output_paths(feeds)) as publication:
-            kept, state = _plan(feeds, site, manifest, workers, publication)
+        planned = output_paths(feeds)
+        if not allow_shrink:
+            guard.check_shrink(
+                [p for p in manifest.files if is_feed_file(p)],
+                [p for p in planned if is_feed_file(p)],
+                manifest.state.get("published"),
+                counts.published,
+            )
+        with publish.Publication(output_dir, planned, force=force) as publication:
+            try:
+                kept, state = _plan(feeds, site, manifest, workers, publication)
+            except BaseException:
+                workers.close()  # none may stage a file after the publication's clean-up
+                raise
             state["inputs"] = inputs
+            state["published"] = str(counts.published)
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if is_feed_file(p))
     pings: tuple[str, ...] = ()
@@ -270,6 +288,7 @@ class _Workers:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def _sync(
@@ -451,6 +470,8 @@ def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
     _check_input(input_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise ConfigError(f"{printable(str(output_dir))}: output path exists and is not a folder")
+    guard.check_under_folder(output_dir, "output path")
+    guard.check_under_folder(cache_dir, "cache path")
     out = output_dir.resolve()
     if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
         raise ConfigError(

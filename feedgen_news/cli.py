@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -14,11 +15,12 @@ from . import __version__
 from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
 from .cache import Counts
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import FeedgenNewsError, LockError, Problem, printable
+from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, printable
 
 EXIT_OK = 0
 EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
 EXIT_USAGE = 2  # usage or config error; nothing written
+EXIT_SHRINK = 3  # the build would remove most published feeds or every record; nothing written
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another build holds the output folder; try again later
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in feedgen-news; the previous feeds are left intact
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
@@ -82,7 +84,14 @@ class _Group(click.Group):
             raise
         except (KeyboardInterrupt, click.Abort):
             _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
-        except OSError as exc:  # str() quotes a file name with repr(): one line already
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT) and exc.filename:
+                # Say where: the disk to clean up may not be the one the feeds are on.
+                reason = (exc.strerror or "no space left on device").lower()
+                _fail(
+                    f"{reason}: {printable(str(exc.filename))} (previous feeds left intact)",
+                    EXIT_INTERNAL,
+                )
             _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
         except Exception as exc:
             if os.environ.get("FEEDGEN_NEWS_DEBUG"):
@@ -137,6 +146,16 @@ def main() -> None:
 )
 @click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds.")
 @_follow_symlinks_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files in the output folder that feedgen-news did not write.",
+)
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Publish even if more than half of the feeds, or every record, would go.",
+)
 def build_command(
     input_dir: Path,
     output_dir: Path,
@@ -151,6 +170,8 @@ def build_command(
     lock_timeout: float,
     no_ping: bool,
     follow_symlinks: bool,
+    force: bool,
+    allow_shrink: bool,
 ) -> None:
     """Build every feed from the records in INPUT_DIR (default: seeds)."""
     try:
@@ -172,12 +193,16 @@ def build_command(
                 ping=not no_ping,
                 progress=progress,
                 follow_symlinks=follow_symlinks,
+                force=force,
+                allow_shrink=allow_shrink,
             )
         finally:
             if progress:
                 progress.close()
     except LockError as exc:
         _fail(str(exc), EXIT_LOCKED)
+    except ShrinkError as exc:
+        _fail(str(exc), EXIT_SHRINK)
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _report_build(report, output_dir, site, quiet)

@@ -20,6 +20,10 @@ class LockError(FeedgenNewsError):
     """Another build holds the output folder's lock."""
 
 
+class ShrinkError(FeedgenNewsError):
+    """The build would remove most published feeds or every record: nothing was written."""
+
+
 class StrictError(FeedgenNewsError):
     """--strict: at least one record was rejected, so nothing was written."""
 

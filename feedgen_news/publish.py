@@ -10,12 +10,14 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import guard
 from .errors import ConfigError, LockError, printable
 from .layout import OutputFile
 
@@ -23,6 +25,7 @@ MANIFEST_NAME = ".feedgen-news-manifest.json"
 LOCK_NAME = ".feedgen-news.lock"
 _TMP_SUFFIX = ".feedgen-news-tmp"
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,13 @@ def safe_path(root: Path, relpath: str) -> Path:
     path = root.joinpath(*parts)
     real_root = root.resolve()
     if not path.parent.resolve().is_relative_to(real_root):
-        raise ValueError(f"output path {relpath!r} leaves the output folder")
+        # A symlink the user put there: a usage error naming it, not a bug.
+        folders = [root.joinpath(*parts[:i]) for i in range(1, len(parts))]
+        link = next((p for p in folders if not p.resolve().is_relative_to(real_root)), path.parent)
+        raise ConfigError(
+            f"{link}: a symlink leading out of the output folder (to {link.resolve()}); "
+            f"feedgen-news writes nothing outside {root}"
+        )
     return path
 
 
@@ -64,44 +73,102 @@ def safe_path(root: Path, relpath: str) -> Path:
 def output_lock(root: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive lock on the output folder, so overlapping cron runs never interleave.
 
-    Waits up to ``timeout`` seconds for another build to finish, then raises LockError.
+    Waits up to ``timeout`` seconds for another build to finish, then raises LockError. A
+    folder made just for the lock is removed again, lock file and all, unless the build put
+    something in it: a build that writes nothing (--strict, a refusal, an error) leaves no
+    new output folder behind.
     """
-    root.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+
+    def make_folder() -> None:
+        missing = [p for p in (root, *root.parents) if not os.path.lexists(p)]
+        root.mkdir(parents=True, exist_ok=True)
+        created.extend(reversed(missing))
+
     with file_lock(
         root / LOCK_NAME,
         timeout,
         f"{printable(str(root))}: another build is writing this output folder",
+        prepare=make_folder,
     ):
-        yield
+        try:
+            yield
+        finally:
+            # Still holding the lock: a build waiting on this lock file sees it gone and
+            # starts over (file_lock checks), so two builds never hold the lock at once.
+            if created and _holds_only_the_lock(root):
+                (root / LOCK_NAME).unlink(missing_ok=True)
+                for folder in reversed(created):
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        break  # not empty: another build's, or the user's
+
+
+def _holds_only_the_lock(root: Path) -> bool:
+    try:
+        return [p.name for p in root.iterdir()] == [LOCK_NAME]
+    except OSError:
+        return False
 
 
 @contextmanager
 def file_lock(
-    path: Path, timeout: float, busy: str, *, wait: float | None = None
+    path: Path,
+    timeout: float,
+    busy: str,
+    *,
+    wait: float | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> Iterator[None]:
     """Hold an exclusive flock on ``path`` (created if missing); ``busy`` starts the LockError.
 
     Waits ``wait`` seconds (default ``timeout``, the user's setting the message names). An
-    flock is released by the kernel when its process dies, so it never goes stale.
+    flock is released by the kernel when its process dies, so it never goes stale. ``prepare``
+    runs before each attempt to open the file (it makes the folder).
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + (timeout if wait is None else wait)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    deadline = time.monotonic() + (timeout if wait is None else wait)
+    while True:
+        if prepare is not None:
+            prepare()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _flock(fd, deadline, busy, timeout)
+            if _is_at(fd, path):
                 break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise LockError(
-                        f"{busy}; gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
-                    ) from None
-                time.sleep(0.05)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # its holder removed the file before letting go: lock the new one
+    try:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def _flock(fd: int, deadline: float, busy: str, timeout: float) -> None:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if time.monotonic() >= deadline:
+                raise LockError(
+                    f"{busy}; gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
+                ) from None
+            time.sleep(0.05)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the file open as ``fd`` is still the one at ``path``."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def read_manifest(root: Path) -> Manifest:
@@ -142,16 +209,25 @@ class Publication:
     remove and re-renders everything; each file is written to a temporary file beside it; on
     commit all temporaries are synced, then renamed over the old files; stale files are removed
     last, then the manifest is narrowed to what now exists. Leaving the ``with`` block without
-    a commit removes the temporaries. Files this tool never wrote are never touched.
+    a commit removes every temporary in the planned folders (a worker's too) and the folders
+    it made, and, if no file was switched yet, puts the old manifest back. Files this tool
+    never wrote are never touched: a planned file in the way is refused before anything is
+    written, unless ``force`` takes it over.
     """
 
-    def __init__(self, root: Path, planned: Iterable[str]) -> None:
+    def __init__(self, root: Path, planned: Iterable[str], *, force: bool = False) -> None:
         if root.exists() and not root.is_dir():
             raise ConfigError(f"{printable(str(root))}: output path exists and is not a folder")
-        root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.old = read_manifest(root)
         self.planned = set(planned)
+        self._new_folders = guard.check_output(root, self.planned, self.old.files, force=force)
+        root.mkdir(parents=True, exist_ok=True)
+        self._committed = self._switching = False
+        try:
+            self._old_manifest: bytes | None = (root / MANIFEST_NAME).read_bytes()
+        except FileNotFoundError:
+            self._old_manifest = None
         self._hashes: dict[str, str] = {}
         self._written: list[str] = []
         self._unchanged: list[str] = []
@@ -169,6 +245,21 @@ class Publication:
         for tmp, _ in self._staged:  # empty after a commit
             tmp.unlink(missing_ok=True)
         self._staged.clear()
+        if not self._committed:
+            # The caller stopped its workers first: no temporary appears after this sweep.
+            _sweep_temporaries(self.root, {p.rpartition("/")[0] for p in self.planned})
+            for folder in reversed(self._new_folders):
+                with suppress(OSError):  # not empty: it holds files renamed into place
+                    folder.rmdir()
+            if not self._switching:
+                # Nothing in place changed: the old manifest (and its build state) is true
+                # again. Best effort: on a full disk the widened one stays, which is safe too.
+                with suppress(OSError):
+                    path = self.root / MANIFEST_NAME
+                    if self._old_manifest is None:
+                        path.unlink()
+                    else:
+                        _atomic_write(path, self._old_manifest)
 
     def add(self, out: OutputFile) -> None:
         """Stage one file: written beside its final place, unless its bytes are unchanged."""
@@ -207,8 +298,10 @@ class Publication:
         # every new file is durable before any of them replaces an old one.
         if self._staged:
             os.sync()
+        self._switching = True
         for tmp, path in sorted(self._staged, key=lambda staged: staged[1]):
-            tmp.replace(path)
+            with _naming(path):
+                tmp.replace(path)
         folders = {path.parent for _, path in self._staged}
         self._staged.clear()
         for folder in folders:
@@ -218,16 +311,20 @@ class Publication:
         for relpath in sorted(set(old.files) - set(new_files)):
             try:
                 path = safe_path(root, relpath)
-            except ValueError:
+            except (ValueError, ConfigError):
                 continue  # a tampered manifest never makes us delete outside the folder
             try:
-                path.unlink()
-                removed.append(relpath)
-            except FileNotFoundError:
-                pass
+                # Only a regular file can be the one this tool wrote: a folder or a symlink
+                # in its place is the user's.
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    path.unlink()
+                    removed.append(relpath)
+            except (FileNotFoundError, NotADirectoryError):
+                pass  # gone, or its folder is now a file of the user's
             _remove_empty_parents(path.parent, root)
 
         _write_manifest(root, Manifest(new_files, dict(state or {})))
+        self._committed = True
         return PublishReport(
             tuple(sorted(self._written)), tuple(sorted(self._unchanged)), tuple(removed)
         )
@@ -251,39 +348,69 @@ def stage(root: Path, out: OutputFile) -> Staged:
     digest = sha256(out.data)
     if _same_bytes(path, out.data):
         return Staged(out.relpath, digest, None)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with _naming(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
     return Staged(out.relpath, digest, str(_write_temporary(path, out.data)))
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
-            return False
+        st = os.lstat(path)  # a symlink in the file's place is never "the same": replace it
+    except OSError:
+        return False
+    if stat.S_ISDIR(st.st_mode):  # a rename over it would fail as an internal error
+        raise ConfigError(
+            f"{path}: a folder feedgen-news did not make is where it writes a file; move it away"
+        )
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return False
+    try:
         return path.read_bytes() == data
     except OSError:
         return False
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """A full disk names the file being written (a write's ENOSPC names none, a rename's names
+    the temporary), so the message says where the space ran out."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 def _write_temporary(path: Path, data: bytes) -> Path:
     """Write ``data`` beside ``path`` under a temporary name the next build can sweep."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
     # 0o666 & ~umask, like any other file a tool writes (mkstemp's 0o600 would hide it from httpd).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # O_EXCL: never write through a symlink planted at the temporary's name; a leftover is
+    # removed first (a killed build's, with the same pid).
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with _naming(path):
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            tmp.unlink()
+            fd = os.open(tmp, flags, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     return tmp
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = _write_temporary(path, data)
     try:
-        with tmp.open("rb+") as f:
-            os.fsync(f.fileno())
-        tmp.replace(path)
+        with _naming(path):
+            with tmp.open("rb+") as f:
+                os.fsync(f.fileno())
+            tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

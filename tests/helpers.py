@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner, Result
+
+from feedgen_news.cli import main
 from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,6 +26,35 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def run(*args: str | Path) -> Result:
+    """The CLI in this process, as a user runs it: exit status and stderr in the result."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def build_cmd(inp: Path, out: Path, *extra: str | Path) -> Result:
+    """``feedgen-news build INP -o OUT`` with a cache beside the output folder."""
+    return run("build", inp, "-o", out, "--cache-dir", out.parent / f"{out.name}.cache", *extra)
+
+
+@contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted at ``path`` (a disk that fills up); skips when mounting is not
+    permitted (not root, or no CAP_SYS_ADMIN in this container)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill a disk: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -37,18 +73,26 @@ def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def record_text(slug: str, *, day: int = 1, extra: str = "") -> str:
+def record_text(
+    slug: str, *, day: int = 1, topics: Sequence[str] = ("Sample",), extra: str = ""
+) -> str:
     """A small valid record: title and sourceUrl from ``slug``, published on 2024-01-``day``,
-    in topic ``Sample``; ``extra`` adds front-matter lines (ending in a newline)."""
+    in ``topics``; ``extra`` adds front-matter lines (ending in a newline)."""
     return (
         f"---\ntitle: Story {slug}\nsourceUrl: https://news.example.org/{slug}\n"
-        f"publishedDateTime: 2024-01-{day:02d}T12:00:00Z\ntopics: [Sample]\n{extra}---\n"
+        f"publishedDateTime: 2024-01-{day:02d}T12:00:00Z\ntopics: {json.dumps(list(topics))}\n"
+        f"{extra}---\n"
     )
 
 
-def write_record(path: Path, slug: str, *, day: int = 1, extra: str = "") -> None:
-    """``record_text`` written at ``path`` (a name that is not UTF-8: ``os.fsdecode`` it)."""
-    path.write_text(record_text(slug, day=day, extra=extra), encoding="utf-8")
+def write_record(
+    path: Path, slug: str, *, day: int = 1, topics: Sequence[str] = ("Sample",), extra: str = ""
+) -> Path:
+    """``record_text`` written at ``path``, folders made (a name that is not UTF-8:
+    ``os.fsdecode`` it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record_text(slug, day=day, topics=topics, extra=extra), encoding="utf-8")
+    return path
 
 
 def published_links(out: Path) -> set[str]:

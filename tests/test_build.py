@@ -9,16 +9,15 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner, Result
 
 from benchmarks.generate import generate, mutate
 from feedgen_news import __version__
 from feedgen_news.build import _parse_fingerprint, build
 from feedgen_news.cache import RecordCache, cache_file
-from feedgen_news.cli import main
 from feedgen_news.config import Site
 from feedgen_news.records import load_dir
 from feedgen_news.topics import dedupe, group
+from tests.helpers import build_cmd, run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -33,14 +32,6 @@ def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def build_cmd(inp: Path, out: Path, *extra: str | Path) -> Result:
-    return run("build", inp, "-o", out, "--cache-dir", out.parent / f"{out.name}.cache", *extra)
 
 
 def tree(root: Path) -> dict[str, bytes]:

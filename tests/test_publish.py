@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from feedgen_news.errors import ConfigError
 from feedgen_news.layout import OutputFile
 from feedgen_news.publish import (
     MANIFEST_NAME,
@@ -35,9 +36,10 @@ def test_symlinked_folder_pointing_out_is_refused(tmp_path: Path) -> None:
     root.mkdir()
     outside.mkdir()
     (root / "topics").symlink_to(outside)
-    with pytest.raises(ValueError, match="leaves the output folder"):
+    message = f"{root}/topics: a symlink leading out of the output folder"
+    with pytest.raises(ConfigError, match=message):
         safe_path(root, "topics/x.xml")
-    with pytest.raises(ValueError, match="leaves the output folder"):
+    with pytest.raises(ConfigError, match=message):
         write(root, [OutputFile("topics/x.xml", b"x")])
     assert list(outside.iterdir()) == []
 
@@ -104,8 +106,7 @@ def test_tampered_manifest_never_deletes_outside(tmp_path: Path) -> None:
 def test_files_staged_elsewhere_are_adopted_and_committed(tmp_path: Path) -> None:
     """Workers stage the files they render; the publication takes them over by name."""
     out = tmp_path / "out"
-    (out / "a").mkdir(parents=True)
-    (out / "a" / "same.xml").write_bytes(b"same")
+    write(out, [OutputFile("a/same.xml", b"same")])
     with Publication(out, ["a/new.xml", "a/same.xml"]) as publication:
         new = stage(out, OutputFile("a/new.xml", b"new"))
         same = stage(out, OutputFile("a/same.xml", b"same"))
@@ -132,3 +133,28 @@ def test_an_unplanned_or_misplaced_staged_file_is_refused_and_removed(tmp_path: 
             publication.adopt(moved)
         assert elsewhere.temporary is not None and not Path(elsewhere.temporary).exists()
     assert not (out / "a" / "planned.xml").exists()
+
+
+def test_a_failed_publication_leaves_no_temporary_no_new_folder_and_the_old_manifest(
+    tmp_path: Path,
+) -> None:
+    """A worker may stage a file whose name never reaches the publication (the build failed
+    first): every temporary goes, the folders it made go, and as no file was switched yet the
+    old manifest, build state and all, is true again."""
+    out = tmp_path / "out"
+    write(out, [OutputFile("a/one.xml", b"1")], state={"k": "v"})
+    before = (out / MANIFEST_NAME).read_bytes()
+    with (
+        pytest.raises(OSError, match="disk on fire"),
+        Publication(out, ["a/one.xml", "new/deep.xml"]) as publication,
+    ):
+        publication.adopt(stage(out, OutputFile("a/one.xml", b"changed")))
+        stage(out, OutputFile("new/deep.xml", b"orphan"))  # never adopted
+        raise OSError("disk on fire")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        MANIFEST_NAME,
+        "a",
+        "a/one.xml",
+    ]
+    assert (out / MANIFEST_NAME).read_bytes() == before
+    assert (out / "a/one.xml").read_bytes() == b"1"
