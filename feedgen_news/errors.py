@@ -20,6 +20,11 @@ class LockError(FeedgenNewsError):
     """Another build holds the output folder's lock."""
 
 
+class StorageError(FeedgenNewsError):
+    """A write failed for a reason of the machine's, such as a full disk (exit status 70): the
+    previous feeds are intact."""
+
+
 class StrictError(FeedgenNewsError):
     """--strict: at least one record was rejected, so nothing was written."""
 
