@@ -512,5 +512,7 @@ def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
     out = output_dir.resolve()
     if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
         raise ConfigError(f"{output_dir}: the output folder must not contain the input folder")
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise ConfigError(f"{cache_dir}: cache path exists and is not a folder")
     if cache_dir.resolve().is_relative_to(out):
         raise ConfigError(f"{cache_dir}: the cache must live outside the output folder")

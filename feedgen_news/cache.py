@@ -10,6 +10,7 @@ typed model (msgspec): reading the cache never runs code, whoever wrote the file
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -26,7 +27,7 @@ import msgspec
 
 from .cache_guard import CacheDamaged, check_file, set_aside, tidy, translate
 from .config import Site
-from .errors import Problem
+from .errors import Problem, StorageError
 from .model import Record
 from .publish import file_lock, fsync_dir
 from .topics import ALL_SLUG, Topic, dedupe, slugify, topic_key
@@ -180,9 +181,10 @@ def decode_record(blob: bytes) -> Record:
         record = _RECORD.decode(blob)
     except msgspec.DecodeError:  # ValidationError too
         raise CacheDamaged("a stored record cannot be decoded") from None
-    # A date from a string may be naive, which no parsed record has: it would break sorting.
-    if record.published.tzinfo is None or any(
-        link.published is not None and link.published.tzinfo is None for link in record.related
+    # Dates are stored as timestamps, which decode in UTC as every parsed date is; a date from
+    # a string could be naive (which breaks sorting) or in another zone (which changes output).
+    if record.published.tzinfo is not UTC or any(
+        link.published is not None and link.published.tzinfo is not UTC for link in record.related
     ):
         raise CacheDamaged("a stored record cannot be decoded")
     return record
@@ -295,9 +297,12 @@ class RecordCache:
                 leftover.unlink(missing_ok=True)
             fresh.replace(self.path)
             fsync_dir(self.path.parent)
-        except BaseException:
+        except BaseException as exc:
             bulk.close()
             fresh.unlink(missing_ok=True)
+            # A sync can be where a full disk shows (delayed allocation): name the cache.
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageError(f"no space left on device: {self.path}") from None
             raise
         finally:
             if not _is_open(self._db):

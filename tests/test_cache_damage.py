@@ -128,6 +128,55 @@ def test_a_damaged_cache_is_moved_aside_and_rebuilt_with_one_warning(site: Site,
     _assert_repaired(site, result, reason, "again")
 
 
+def test_a_damaged_cache_that_cannot_be_moved_is_rebuilt_in_place(site: Site) -> None:
+    garbage = site.work / "garbage"
+    _garbage(garbage)
+    with mounted(str(garbage), site.cache, "--bind"):  # a mount point cannot be renamed
+        result = site.build("again")
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[0] == (
+            f"feedgen-news: warning: cache/{site.cache.name}: cannot use this record cache "
+            "(not an SQLite database); rebuilt it in place (cannot move it aside: "
+            "Device or resource busy)"
+        )
+        assert len(lines) == 3
+        assert site.published("again") == site.expected
+        assert garbage.read_bytes().startswith(b"SQLite format 3\0")
+        again = site.build("again")
+        assert again.returncode == 1 and len(again.stderr.splitlines()) == 2, again.stderr
+
+
+def test_damage_found_by_a_render_worker_is_handled_the_same(tmp_path: Path) -> None:
+    """Enough entries to render that worker processes decode them: the damage crosses back."""
+    generate(tmp_path / "records", 1500, seed=3)
+    args = ("build", "records", "--cache-dir", "cache", "--no-ping", "--jobs", "2", "-o")
+    assert run_cli(*args, "out", cwd=tmp_path).returncode == 0
+    cache = cache_file(tmp_path / "cache", tmp_path / "records")
+    _sql(
+        cache,
+        "UPDATE entries SET record = x'c1' WHERE rowid IN "
+        "(SELECT rowid FROM entries ORDER BY published DESC LIMIT 3 OFFSET 100)",
+    )
+    result = run_cli(*args, "again", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == _warning(cache, "a stored record cannot be decoded")
+    assert len(result.stderr.splitlines()) == 2
+    # Every file as the first build wrote it, and no temporary left from the first attempt.
+    assert comparable(tree(tmp_path / "again")) == comparable(tree(tmp_path / "out"))
+
+
+def test_a_default_cache_folder_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    """(click checks --cache-dir itself.)"""
+    shutil.copytree(SEEDS, tmp_path / "records")
+    (tmp_path / ".feedgen-news").write_text("not a folder")
+    result = run_cli("build", "records", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "feedgen-news: error: .feedgen-news: cache path exists and is not a folder\n"
+    )
+
+
 class _RunsCode:
     """What an attacker who can write the cache folder would store: unpickling it calls
     ``os.mkdir(marker)``, a stand-in for any command."""
