@@ -128,6 +128,17 @@ def test_a_damaged_cache_is_moved_aside_and_rebuilt_with_one_warning(site: Site,
     _assert_repaired(site, result, reason, "again")
 
 
+def test_the_warning_is_shown_even_with_quiet(site: Site) -> None:
+    (site.records / "006_empty.txt").unlink()  # no rejected record: nothing else to say
+    args = ("build", "records", "-o", "out", "--cache-dir", "cache", "--no-ping", "--quiet")
+    assert run_cli(*args, cwd=site.work).returncode == 0
+    _garbage(site.cache)
+    result = run_cli(*args, cwd=site.work)
+    assert result.returncode == 0
+    assert result.stderr == _warning(site.cache, "not an SQLite database") + "\n"
+    assert site.published("out") == site.expected
+
+
 def test_a_damaged_cache_that_cannot_be_moved_is_rebuilt_in_place(site: Site) -> None:
     garbage = site.work / "garbage"
     _garbage(garbage)
