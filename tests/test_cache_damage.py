@@ -88,6 +88,12 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
         "a stored record cannot be decoded",
     ),
+    "record stored as text": (
+        lambda p: _sql(
+            p, "UPDATE entries SET record = 'x' WHERE relpath = '003_sample_economie.md'"
+        ),
+        "a stored record cannot be decoded",
+    ),
     "undecodable problems": (
         lambda p: _sql(p, "UPDATE files SET problems = x'92c0' WHERE problems IS NOT NULL"),
         "a stored problem cannot be decoded",
