@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain, islice
 from multiprocessing import get_context
@@ -32,6 +32,7 @@ from .cache import (
     prepare,
     relabel,
 )
+from .cache_guard import CacheDamaged
 from .config import Site
 from .errors import ConfigError, Problem, printable
 from .layout import OutputFile
@@ -70,6 +71,7 @@ class BuildReport:
     parsed: int  # files parsed this run (the rest came from the cache)
     changed_feed_urls: tuple[str, ...] = ()
     pings: tuple[str, ...] = ()  # one line when the WebSub hub could not be notified
+    warnings: tuple[str, ...] = ()  # one line when the record cache was set aside and rebuilt
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -113,9 +115,49 @@ def build(
     ``follow_symlinks``; the output and cache folders are never read as input.
     Raises ConfigError for unusable folders and for files in the way that this tool did not
     write (``force`` overwrites those), ShrinkError when the build would remove most published
-    feeds or every record (``allow_shrink`` lets it) and LockError when another build holds
-    the output.
+    feeds or every record (``allow_shrink`` lets it), LockError when another build holds the
+    output and StorageError when the cache's disk is full. A cache it cannot use is set aside
+    and the build runs once more with a new one, saying so in ``warnings``.
     """
+    run = partial(
+        _build_once,
+        input_dir,
+        output_dir,
+        site,
+        cache_dir=cache_dir,
+        strict=strict,
+        lock_timeout=lock_timeout,
+        jobs=jobs,
+        ping=ping,
+        progress=progress,
+        label=label,
+        follow_symlinks=follow_symlinks,
+        force=force,
+        allow_shrink=allow_shrink,
+    )
+    try:
+        return run()
+    except CacheDamaged as damage:  # set aside by open_cache; a second failure is a bug
+        return replace(run(replaceable=not damage.in_place), warnings=(damage.warning,))
+
+
+def _build_once(
+    input_dir: Path,
+    output_dir: Path,
+    site: Site,
+    *,
+    cache_dir: Path | None,
+    strict: bool,
+    lock_timeout: float,
+    jobs: int | None,
+    ping: bool,
+    progress: Progress | None,
+    label: str | None,
+    follow_symlinks: bool,
+    force: bool,
+    allow_shrink: bool,
+    replaceable: bool = True,
+) -> BuildReport:
     cache_dir = cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
     _check_folders(input_dir, output_dir, cache_dir)
     deadline = time.monotonic() + lock_timeout  # one budget for both locks
@@ -129,6 +171,7 @@ def build(
             _parse_fingerprint(site),
             lock_timeout,
             wait=max(0.0, deadline - time.monotonic()),
+            replaceable=replaceable,
         ) as cache,
     ):
         outside: list[str] = []
@@ -477,6 +520,8 @@ def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
         raise ConfigError(
             f"{printable(str(output_dir))}: the output folder must not contain the input folder"
         )
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise ConfigError(f"{printable(str(cache_dir))}: cache path exists and is not a folder")
     if cache_dir.resolve().is_relative_to(out):
         raise ConfigError(
             f"{printable(str(cache_dir))}: the cache must live outside the output folder"

@@ -15,7 +15,7 @@ from . import __version__
 from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
 from .cache import Counts
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, printable
+from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, StorageError, printable
 
 EXIT_OK = 0
 EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
@@ -203,6 +203,8 @@ def build_command(
         _fail(str(exc), EXIT_LOCKED)
     except ShrinkError as exc:
         _fail(str(exc), EXIT_SHRINK)
+    except StorageError as exc:
+        _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _report_build(report, output_dir, site, quiet)
@@ -212,6 +214,8 @@ def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool
     failed = bool(report.errors) or bool(report.pings)
     published = report.published
     changed = bool(published and (published.written or published.removed))
+    for line in report.warnings:  # even with --quiet: a damaged cache is worth a look
+        click.echo(f"feedgen-news: warning: {line}", err=True)
     if quiet and not (failed or changed):
         sys.exit(EXIT_OK)
     _print_problems(report.problems)

@@ -24,6 +24,11 @@ class ShrinkError(FeedgenNewsError):
     """The build would remove most published feeds or every record: nothing was written."""
 
 
+class StorageError(FeedgenNewsError):
+    """A write failed for a reason of the machine's, such as a full disk (exit status 70): the
+    previous feeds are intact."""
+
+
 class StrictError(FeedgenNewsError):
     """--strict: at least one record was rejected, so nothing was written."""
 

@@ -14,7 +14,8 @@ _T = TypeVar("_T")
 
 def _pickled_by_fields(cls: type[_T]) -> type[_T]:
     """Pickle as (class, field values): twice as fast both ways as dataclasses' generic
-    __getstate__/__setstate__, and the record cache pickles every record it stores."""
+    __getstate__/__setstate__, and ``check``'s workers send every record back by pickle (between
+    our own processes only: the record cache stores MessagePack)."""
     names: tuple[str, ...] = cls.__slots__  # type: ignore[attr-defined]
     get = attrgetter(*names)
 

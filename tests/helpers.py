@@ -1,10 +1,14 @@
-"""Helpers shared by several test modules: output folders as data, and a headless Chromium."""
+"""Helpers shared by several test modules: output folders as data, a headless Chromium, the CLI
+in a process of its own, and mounts."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,3 +134,33 @@ def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+def run_cli(
+    *args: str | Path, cwd: Path, no_dac_override: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``feedgen-news`` in a process of its own; ``no_dac_override`` runs it
+    without the capability that lets root read any file, so a chmod 000 file is unreadable
+    to it as to any user (needs util-linux's setpriv when run as root)."""
+    argv = [str(Path(sys.executable).with_name("feedgen-news")), *map(str, args)]
+    if no_dac_override and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        argv = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *argv]
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+
+
+@contextmanager
+def mounted(source: str, target: Path, *options: str) -> Iterator[None]:
+    """``mount [options] source target`` for the ``with`` block; skips the test when this
+    machine does not let the test mount (not root, or in a container without the right)."""
+    done = subprocess.run(
+        ["mount", *options, source, str(target)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount here ({done.stderr.strip() or done.returncode})")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(target)], check=True)

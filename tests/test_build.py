@@ -270,7 +270,10 @@ def test_scan_streams_in_the_order_of_sorted_paths(tmp_path: Path) -> None:
     assert len(relpaths) == 7
 
 
-def test_corrupt_or_missing_cache_is_rebuilt_silently(seeds: Path, tmp_path: Path) -> None:
+def test_corrupt_cache_is_rebuilt_with_a_warning_and_missing_one_silently(
+    seeds: Path, tmp_path: Path
+) -> None:
+    """(Every kind of damage: tests/test_cache_damage.py.)"""
     out, cache_dir = tmp_path / "out", tmp_path / "out.cache"
     assert build_cmd(seeds, out, "--unpublished").exit_code == 0
     expected = tree(out)
@@ -278,10 +281,16 @@ def test_corrupt_or_missing_cache_is_rebuilt_silently(seeds: Path, tmp_path: Pat
     cache.write_bytes(b"this is not a database" * 100)
     (seeds / "001_sample_city_solar.txt").touch()  # something to rebuild
     result = build_cmd(seeds, out, "--unpublished")
-    assert result.exit_code == 0 and result.stderr.count("\n") == 1  # the summary line only
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        f"feedgen-news: warning: {cache}: cannot use this record cache (not an SQLite database); "
+        f"moved it aside to {cache.name}.broken-1 and rebuilt it"
+    )
+    assert result.stderr.count("\n") == 2  # and the summary line
     assert tree(out) == expected
     shutil.rmtree(cache_dir)
-    assert build_cmd(seeds, out, "--unpublished").exit_code == 0
+    result = build_cmd(seeds, out, "--unpublished")
+    assert result.exit_code == 0 and result.stderr.count("\n") == 1  # the summary line only
     assert tree(out) == expected
 
 

@@ -3,15 +3,22 @@ load leaves behind."""
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.build import _parse_chunk_rows, _parse_fingerprint
 from feedgen_news.cache import RecordCache, Rows, cache_file, decode_record, encode_record
+from feedgen_news.cache_guard import CacheDamaged
 from feedgen_news.config import Site
+from feedgen_news.errors import StorageError
+from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import read_record, scan_record_files
 
 SITE = Site(limit=5)
@@ -81,6 +88,28 @@ def test_a_leftover_from_a_killed_bulk_load_is_ignored(tmp_path: Path, corpus: P
     cache.close()
 
 
+def test_a_full_disk_at_the_sync_of_a_bulk_load_names_the_cache(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some file systems report a full disk only when the data is synced."""
+    cache = _open(tmp_path, corpus)
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(StorageError) as caught, cache.bulk_load():
+        cache.store(_rows(corpus), replacing=False)
+    assert str(caught.value) == f"no space left on device: {cache.path}"
+    assert sorted(p.name for p in cache.path.parent.iterdir()) == [
+        cache.path.name,
+        f"{cache.path.name}-shm",  # the cache is still open, in WAL mode
+        f"{cache.path.name}-wal",
+    ]
+    assert cache.is_empty()
+    cache.close()
+
+
 def test_records_round_trip_through_the_cache_encoding(corpus: Path) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     good = Path(__file__).resolve().parent / "fixtures" / "records" / "good"
@@ -91,3 +120,34 @@ def test_records_round_trip_through_the_cache_encoding(corpus: Path) -> None:
     assert any(not r.related and r.provider is None and r.body for r in records)
     for record in records:
         assert decode_record(encode_record(record)) == record
+
+
+def test_dates_round_trip_from_the_first_to_the_last_microsecond() -> None:
+    for moment in (
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ):
+        link = RelatedLink("https://b.example/", "B", Provider("B", None), moment)
+        record = Record(
+            "a.txt", "https://a.example/", "A", moment, provider=Provider("A", "https://a.example/"),
+            images=(Image("https://a.example/i.png", 1, None, None),), related=(link,),
+        )  # fmt: skip
+        decoded = decode_record(encode_record(record))
+        assert decoded == record
+        assert decoded.published.tzinfo is UTC and decoded.related[0].published == moment
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"path": "a", "url": "u", "title": "t", "published": "2020-01-01T00:00:00"},  # naive
+        {"path": "a", "url": "u", "title": "t", "published": "2020-01-01T00:00:00+02:00"},
+        {"path": "a", "url": "u", "title": 7, "published": datetime(2020, 1, 1, tzinfo=UTC)},
+        {"path": "a", "url": "u", "title": "t"},
+        ["a", "u", "t"],
+    ],
+)
+def test_a_row_that_is_no_stored_record_is_damage(stored: object) -> None:
+    with pytest.raises(CacheDamaged, match=r"^a stored record cannot be decoded$"):
+        decode_record(msgspec.msgpack.encode(stored))
