@@ -112,6 +112,28 @@ def test_every_link_to_the_site_resolves(browser: Any, live_site: LiveSite) -> N
             assert headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_pages_opened_from_disk_link_to_each_other(browser: Any, live_site: LiveSite) -> None:
+    # What `make demo` tells a new user: open output/index.html. No server on base_url's port.
+    index = (live_site.root / "index.html").as_uri()
+    ai = (live_site.root / "topics" / "ai" / "index.html").as_uri()
+    load(browser, index)
+    assert browser.title == SITE_TITLE
+    browser.find_element("css selector", "ul.feeds > li:nth-child(2) h3 a").click()
+    assert (browser.current_url, browser.title) == (ai, f"{SITE_TITLE} — AI")
+    assert browser.find_element("css selector", "h1").text == "AI"
+    # An entry's topic link, then the breadcrumb back home.
+    browser.find_element(
+        "xpath", "//article//p[starts-with(., 'Topics:')]/a[.='Libraries']"
+    ).click()
+    assert browser.title == f"{SITE_TITLE} — Libraries"
+    browser.find_element("css selector", "nav[aria-label='Breadcrumb'] a").click()
+    assert (browser.current_url, browser.title) == (index, SITE_TITLE)
+    # The subscribe links open the feed files beside the page; what readers get stays absolute.
+    feeds = [a.get_attribute("href") for a in browser.find_elements("css selector", ".subscribe a")]
+    assert feeds[3:6] == [f"{ai.removesuffix('index.html')}{f}" for f in FILES]
+    assert next(h for _, _, h in alternates(browser)) == f"{live_site.url}all/rss.xml"
+
+
 def test_topic_page_shows_entries_and_autodiscovers_its_feeds(
     browser: Any, live_site: LiveSite
 ) -> None:

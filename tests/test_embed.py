@@ -61,7 +61,9 @@ def test_embed_page_lists_the_latest_embed_limit_entries_newest_first() -> None:
     assert (time.get("datetime"), time.text_content()) == ("2026-11-06T08:30:00Z", "6 Nov 2026")
     assert first.xpath(".//*[@class='meta']")[0].text_content() == "6 Nov 2026 · Example Wire"
     assert page.findtext(".//title") == "Example News — AI"
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/ai/"
+    # Relative to embed.html, like the pages' own links: it works on any port and from disk.
+    assert page.xpath("//h1/a")[0].get("href") == "index.html"
+    assert [a.get("href") for a in page.xpath("//footer/a")] == ["index.html", "rss.xml"]
 
 
 def test_embed_page_can_run_nothing_and_load_nothing() -> None:
@@ -74,7 +76,10 @@ def test_embed_page_can_run_nothing_and_load_nothing() -> None:
     assert page.xpath("//script|//img|//link|//iframe|//object|//embed|//form") == []
     assert [e for e in page.iter() if e.get("src") is not None or e.get("style")] == []
     assert page.xpath("//base")[0].get("target") == "_blank"
-    assert all(a.get("href", "").startswith("https://") for a in page.xpath("//a"))
+    own = {"index.html", "rss.xml"}
+    assert all(
+        a.get("href", "").startswith("https://") or a.get("href") in own for a in page.xpath("//a")
+    )
     style = page.findtext(".//style") or ""
     assert "@media (prefers-color-scheme:dark)" in style
     assert "url(" not in style and "@import" not in style  # no request from CSS either
@@ -115,7 +120,7 @@ def test_embed_limit_zero_means_every_entry_and_empty_feed_says_so() -> None:
     [empty] = group([], SITE)
     page = parse(render_embed_page(empty, SITE))
     assert page.xpath("//p[@class='empty']")[0].text_content() == "No entries yet."
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/"
+    assert page.xpath("//h1/a")[0].get("href") == "../index.html"  # all's page: the site index
 
 
 def test_embed_page_bytes_are_deterministic() -> None:
@@ -177,10 +182,9 @@ def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
 
     page = parse(render_embed_page(topic, SITE))
 
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/all/"
-    assert page.xpath("//footer/a")[1].get("href") == (
-        "https://news.example.org/topics/all/rss.xml"
-    )
+    # topics/all/embed.html: the links stay in its own folder, not the site's all/.
+    assert page.xpath("//h1/a")[0].get("href") == "index.html"
+    assert page.xpath("//footer/a")[1].get("href") == "rss.xml"
     assert iframe_snippet(topic, SITE).startswith(
         '<iframe src="https://news.example.org/topics/all/embed.html"'
     )

@@ -4,6 +4,8 @@
 there: inline CSS only, no scripts (its Content-Security-Policy forbids them), and no external
 requests at all. That is why it shows no thumbnails: a record's image lives on another host, and
 loading it would tell that host who reads the embedding page. The topic page shows the images.
+Its links to the feed's page and RSS file are relative to it, like the pages' own links; the
+snippets people copy carry absolute URLs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..markup import EMBED_CSP, human_date, iso_time
 from ..model import Record
 from ..topics import Topic
 from ..urls import is_http_url
-from .formats import JSON, RSS, feed_url, page_url
+from .formats import JSON, RSS, feed_href, feed_url, page_href
 
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
 
@@ -79,8 +81,9 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
     topic and site give the same bytes.
     """
     shown = topic.records[: site.embed_limit] if site.embed_limit > 0 else topic.records
-    page = _text(page_url(topic, site))
-    rss = _text(feed_url(topic, site, RSS))
+    here = feed_file(topic.relpath, EMBED_PAGE)
+    page = _text(page_href(topic, here))
+    rss = _text(feed_href(topic, RSS, here))
     if shown:
         items = "".join(_entry(r) for r in shown)
         body = f"<ol>\n{items}</ol>\n"
