@@ -354,6 +354,29 @@ def test_atom_feed_metadata() -> None:
     ]
 
 
+def test_atom_titles_and_subtitle_say_they_are_text() -> None:
+    # RFC 4287 makes an untyped title text, but some readers (feedparser-rs) take it for HTML
+    # and show "AT&T" as "AT&amp;T": the type is written out.
+    site = replace(SITE, description="Q&A <daily>")
+    topic = Topic("ai", "AI", "AT&T — AI", "topics/ai", (sample(1, title="AT&T <b>wins</b>"),), 1)
+    data = render(ATOM, topic, site)
+    feed = parse_xml(data)
+    shown = [
+        (e.get("type"), e.text)
+        for e in (
+            feed.find(f"{A}title"),
+            feed.find(f"{A}subtitle"),
+            feed.find(f"{A}entry/{A}title"),
+        )
+        if e is not None
+    ]
+    assert shown == [("text", "AT&T — AI"), ("text", "Q&A <daily>"), ("text", "AT&T <b>wins</b>")]
+    parsed = parse_feed(data)
+    assert (parsed.feed.title, parsed.feed.subtitle) == ("AT&T — AI", "Q&A <daily>")
+    assert parsed.feed.title_detail.type == "text/plain"
+    assert parsed.entries[0].title == "AT&T <b>wins</b>"
+
+
 def test_json_feed_metadata() -> None:
     feed = json.loads(render(JSON, topic_of(sample(3), sample(1)), HUB_SITE))
     feed.pop("items")
