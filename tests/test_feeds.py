@@ -241,6 +241,8 @@ def test_json_feed_maps_the_seed_record() -> None:
         "date_published": "2020-01-13T20:22:00+00:00",
         "image": IMAGE_URL,
         "authors": [{"name": "Government Technology", "url": "https://govtech.com"}],
+        # JSON Feed 1.0's single author, which 1.1 keeps for readers that know only 1.0.
+        "author": {"name": "Government Technology", "url": "https://govtech.com"},
         "tags": ["AI", "AWS AI", "news"],
         "attachments": [{"url": IMAGE_URL, "mime_type": "image/jpeg", "title": SEED_TITLE}],
         "_news": {
@@ -388,6 +390,7 @@ def test_json_feed_metadata() -> None:
         "description": "Tests & more",
         "language": "en",
         "authors": [{"name": "Newsroom", "url": "mailto:news@example.org"}],
+        "author": {"name": "Newsroom", "url": "mailto:news@example.org"},
         "hubs": [{"type": "WebSub", "url": "https://hub.example.org/"}],
     }
 
