@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import lxml.html
 import pytest
 
 from feedgen_news.config import Site
+from feedgen_news.markup import XML_ILLEGAL
 from feedgen_news.model import Image, Provider, Record
 from feedgen_news.render.embed import (
     embed_script,
@@ -17,6 +19,7 @@ from feedgen_news.render.embed import (
     render_embed_page,
     script_snippet,
 )
+from feedgen_news.render.pages import render_topic_page
 from feedgen_news.topics import Topic, group
 
 HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"
@@ -188,3 +191,21 @@ def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
     assert iframe_snippet(topic, SITE).startswith(
         '<iframe src="https://news.example.org/topics/all/embed.html"'
     )
+
+
+def test_text_loses_characters_xml_cannot_carry_as_on_the_pages() -> None:
+    # A site title straight from the settings file; records are cleaned when read, a Record
+    # built in code is not.
+    site = replace(SITE, title="Example\u0001 News")
+    [_all, topic] = group([record(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site)
+
+    raw = render_embed_page(topic, site)
+    assert not XML_ILLEGAL.search(raw.decode("utf-8"))
+    page = parse(raw)
+    assert page.findtext(".//title") == "Example News — AI"
+    assert page.xpath("//h1/a")[0].text_content() == "Example News — AI"
+    assert page.xpath("//ol/li")[0].text_content() == "Story one2 Nov 2026 · Wire"
+    # The snippets (and so the topic page that shows them) go through the same cleaning.
+    assert 'title="Example News — AI"' in iframe_snippet(topic, site)
+    assert not XML_ILLEGAL.search(embed_snippets_html(topic, site))
+    assert not XML_ILLEGAL.search(render_topic_page(topic, site).decode("utf-8"))

@@ -10,12 +10,11 @@ snippets people copy carry absolute URLs.
 
 from __future__ import annotations
 
-from html import escape
 from importlib import resources
 
 from ..config import Site
 from ..layout import EMBED_JS, EMBED_PAGE, feed_file
-from ..markup import EMBED_CSP, human_date, iso_time
+from ..markup import EMBED_CSP, escape_html, human_date, iso_time
 from ..model import Record
 from ..topics import Topic
 from ..urls import is_http_url
@@ -60,7 +59,9 @@ def embed_page_url(topic: Topic, site: Site) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(value, quote=True)
+    # The pages' escaping, cleaning included: text from settings or a Record built in code may
+    # still hold characters XML cannot carry.
+    return escape_html(value)
 
 
 def _entry(record: Record) -> str:
