@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit system-deps golden bench clean
+.PHONY: demo test lint typecheck unit system-deps golden bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ unit: $(STAMP)
 golden:
 	rm -f output/.feedgen-news-manifest.json
 	$(MAKE) demo
+
+# The README's screenshots (docs/*.png): the demo site and a made-up page embedding two feeds.
+screenshots: $(STAMP) system-deps
+	$(BIN)/python -m scripts.screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -1,9 +1,15 @@
-"""Helpers shared by several test modules: output folders as data, and a headless Chromium."""
+"""Helpers shared by several test modules (and scripts/screenshots.py): output folders as data,
+a headless Chromium, stand-in images and where screenshots go."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import struct
+import tempfile
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +17,18 @@ from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+# The end-to-end tests' screenshots, for a person to look at after a run: never docs/, whose
+# screenshots of the demo site `make screenshots` writes.
+ARTIFACTS = Path(
+    os.environ.get("FEEDGEN_NEWS_ARTIFACTS")
+    or Path(tempfile.gettempdir()) / "feedgen-news-test-artifacts"
+)
+
+
+def artifact(name: str) -> Path:
+    """Where a test saves the artifact ``name`` (its folder exists)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
 
 
 def free_port() -> int:
@@ -37,9 +55,12 @@ def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False) -> Any:
+def start_chromium(
+    profile: Path, window_size: str, *, keep_alerts: bool = False, flags: Sequence[str] = ()
+) -> Any:
     """Headless Debian Chromium through chromedriver, with the flags this machine needs
-    (no sandbox as root, no background networking on a closed network) and an empty profile."""
+    (no sandbox as root, no background networking on a closed network), an empty profile and
+    any further ``flags``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -57,6 +78,7 @@ def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False
         "--hide-scrollbars",
         f"--window-size={window_size}",
         f"--user-data-dir={profile}",
+        *flags,
     ):
         options.add_argument(flag)
     if keep_alerts:
@@ -65,3 +87,27 @@ def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+def gradient_png(
+    width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]
+) -> bytes:
+    """A vertical-gradient PNG: a real thumbnail for screenshots, with no network."""
+    rows = bytearray()
+    for y in range(height):
+        t = y / (height - 1)
+        pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        rows += b"\x00" + pixel * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
