@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit system-deps golden bench clean
+.PHONY: demo test lint typecheck unit system-deps golden bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-# output/ is committed: it is the golden output tests/test_golden.py checks. Same as demo.
-golden: demo
+# output/ is committed: it is the golden output tests/test_golden.py checks. Same as demo, but
+# every file is rendered again: the manifest's digests know the version, not a changed renderer.
+golden:
+	rm -f output/.feedgen-news-manifest.json
+	$(MAKE) demo
+
+# The README's screenshots (docs/*.png): the demo site and a made-up page embedding two feeds.
+screenshots: $(STAMP) system-deps
+	$(BIN)/python -m scripts.screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -7,6 +7,7 @@ POSIX paths relative to the output folder; ``Site.url(path)`` turns one into its
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 ALL_SLUG = "all"  # the feed of everything: its slug and its folder
@@ -48,3 +49,18 @@ def feed_file(folder: str, filename: str) -> str:
 def page_path(folder: str) -> str:
     """Where a feed's HTML page is linked: the site's home ("") for `all`, else its folder."""
     return "" if is_all(folder) else folder + "/"
+
+
+def page_html(folder: str) -> str:
+    """The HTML file of a feed's page: the site's index for `all`, else its folder's index."""
+    return INDEX_PAGE if is_all(folder) else feed_file(folder, INDEX_PAGE)
+
+
+def relative_link(here: str, target: str) -> str:
+    """The link from the output file ``here`` to the output file ``target``, relative to
+    ``here``'s folder, so it works from disk (file://), on any port and under any path prefix.
+
+    Names a file, never a folder: from disk a folder opens a directory listing, not its index.
+    Output paths are slugs and fixed names, so nothing needs escaping.
+    """
+    return posixpath.relpath(target, posixpath.dirname(here) or ".")

@@ -1,5 +1,6 @@
-"""Helpers shared by several test modules: output folders as data, a headless Chromium, the CLI
-in a process of its own, and mounts."""
+"""Helpers shared by several test modules (and scripts/screenshots.py): record files, output
+folders as data, the CLI in a process of its own, mounts, a headless Chromium, stand-in images
+and where screenshots go."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +26,18 @@ from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+# The end-to-end tests' screenshots, for a person to look at after a run: never docs/, whose
+# screenshots of the demo site `make screenshots` writes.
+ARTIFACTS = Path(
+    os.environ.get("FEEDGEN_NEWS_ARTIFACTS")
+    or Path(tempfile.gettempdir()) / "feedgen-news-test-artifacts"
+)
+
+
+def artifact(name: str) -> Path:
+    """Where a test saves the artifact ``name`` (its folder exists)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
 
 
 def free_port() -> int:
@@ -44,21 +60,11 @@ def build_cmd(inp: Path, out: Path, *extra: str | Path) -> Result:
 
 @contextmanager
 def tmpfs(path: Path, size: str) -> Iterator[Path]:
-    """A small tmpfs mounted at ``path`` (a disk that fills up); skips when mounting is not
-    permitted (not root, or no CAP_SYS_ADMIN in this container)."""
+    """A small tmpfs mounted at ``path`` (a disk that fills up); skips where mounting is not
+    permitted (see ``mounted``)."""
     path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill a disk: {mounted.stderr.strip()}")
-    try:
+    with mounted("tmpfs", path, "-t", "tmpfs", "-o", f"size={size}"):
         yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -106,9 +112,12 @@ def published_links(out: Path) -> set[str]:
     return {e.link for e in feedparser.parse((out / "all/rss.xml").read_bytes()).entries}
 
 
-def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False) -> Any:
+def start_chromium(
+    profile: Path, window_size: str, *, keep_alerts: bool = False, flags: Sequence[str] = ()
+) -> Any:
     """Headless Debian Chromium through chromedriver, with the flags this machine needs
-    (no sandbox as root, no background networking on a closed network) and an empty profile."""
+    (no sandbox as root, no background networking on a closed network), an empty profile and
+    any further ``flags``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -126,6 +135,7 @@ def start_chromium(profile: Path, window_size: str, *, keep_alerts: bool = False
         "--hide-scrollbars",
         f"--window-size={window_size}",
         f"--user-data-dir={profile}",
+        *flags,
     ):
         options.add_argument(flag)
     if keep_alerts:
@@ -163,4 +173,28 @@ def mounted(source: str, target: Path, *options: str) -> Iterator[None]:
     try:
         yield
     finally:
-        subprocess.run(["umount", str(target)], check=True)
+        subprocess.run(["umount", "-l", str(target)], check=True)
+
+
+def gradient_png(
+    width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]
+) -> bytes:
+    """A vertical-gradient PNG: a real thumbnail for screenshots, with no network."""
+    rows = bytearray()
+    for y in range(height):
+        t = y / (height - 1)
+        pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        rows += b"\x00" + pixel * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
 import urllib.request
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import gradient_png
 
 HOSTILE = "<script>alert(1)</script>"
 SITE_TITLE = "Sample Wire"
@@ -167,28 +167,6 @@ def _free_port() -> int:
         return port
 
 
-def _png(width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
-    """A small vertical-gradient PNG, so the screenshot shows real thumbnails offline."""
-    rows = bytearray()
-    for y in range(height):
-        t = y / (height - 1)
-        pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        rows += b"\x00" + pixel * width
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _write_inputs(folder: Path, base: str) -> None:
     folder.mkdir()
     for s in SAMPLES:
@@ -240,8 +218,10 @@ def running_site(work: Path) -> Iterator[LiveSite]:
     )
     assert build.returncode == 0, build.stderr
     (out / "img").mkdir()
-    (out / "img" / "reading-room.png").write_bytes(_png(480, 320, (54, 92, 168), (140, 190, 230)))
-    (out / "img" / "solar.png").write_bytes(_png(480, 320, (240, 176, 48), (90, 140, 60)))
+    (out / "img" / "reading-room.png").write_bytes(
+        gradient_png(480, 320, (54, 92, 168), (140, 190, 230))
+    )
+    (out / "img" / "solar.png").write_bytes(gradient_png(480, 320, (240, 176, 48), (90, 140, 60)))
 
     log = work / "serve.log"
     with log.open("wb") as sink:

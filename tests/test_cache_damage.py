@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.cache import cache_file
-from tests.helpers import comparable, mounted, run_cli, tree
+from tests.helpers import comparable, mounted, run_cli, tmpfs, tree
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -254,7 +254,7 @@ def test_a_full_cache_disk_is_named_and_leaves_no_debris(tmp_path: Path, room: s
     cache = cache_file(cache_dir, records)
     args = ("build", "records", "-o", "out", "--cache-dir", "cache", "--no-ping")
     first = room == "first build"
-    with mounted("tmpfs", cache_dir, "-t", "tmpfs", "-o", "size=256k" if first else "size=4m"):
+    with tmpfs(cache_dir, "256k" if first else "4m"):
         if not first:
             assert run_cli(*args, cwd=tmp_path).returncode == 0
             _fill(cache_dir, 0 if room == "no byte left" else 96 << 10)

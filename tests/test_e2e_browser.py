@@ -2,24 +2,21 @@
 
 Checks what a person and a browser's feed autodiscovery get: the ``<link rel="alternate">`` tags,
 readable entries with thumbnails, a hostile title shown as text with nothing run, and a layout
-that fits a phone and follows the dark color scheme. Screenshots go to tests/artifacts/; set
-FEEDGEN_NEWS_DOCS_SCREENSHOTS=1 to also refresh docs/topic-page.png for the README.
+that fits a phone and follows the dark color scheme; and the pages opened from disk. Screenshots
+go to the test artifacts folder (``tests.helpers.ARTIFACTS``); the README's are `make screenshots`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import start_chromium
+from tests.helpers import artifact, start_chromium
 from tests.live_site import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-DOCS_PNG = Path(__file__).parent.parent / "docs" / "topic-page.png"
 TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 LABELS = ("RSS", "Atom", "JSON Feed")
 FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -63,8 +60,7 @@ def assert_nothing_ran(driver: Any) -> None:
 
 
 def screenshot(driver: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
+    path = artifact(name)
     driver.save_screenshot(str(path))
     return path
 
@@ -112,6 +108,28 @@ def test_every_link_to_the_site_resolves(browser: Any, live_site: LiveSite) -> N
             assert headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_pages_opened_from_disk_link_to_each_other(browser: Any, live_site: LiveSite) -> None:
+    # What `make demo` tells a new user: open output/index.html. No server on base_url's port.
+    index = (live_site.root / "index.html").as_uri()
+    ai = (live_site.root / "topics" / "ai" / "index.html").as_uri()
+    load(browser, index)
+    assert browser.title == SITE_TITLE
+    browser.find_element("css selector", "ul.feeds > li:nth-child(2) h3 a").click()
+    assert (browser.current_url, browser.title) == (ai, f"{SITE_TITLE} — AI")
+    assert browser.find_element("css selector", "h1").text == "AI"
+    # An entry's topic link, then the breadcrumb back home.
+    browser.find_element(
+        "xpath", "//article//p[starts-with(., 'Topics:')]/a[.='Libraries']"
+    ).click()
+    assert browser.title == f"{SITE_TITLE} — Libraries"
+    browser.find_element("css selector", "nav[aria-label='Breadcrumb'] a").click()
+    assert (browser.current_url, browser.title) == (index, SITE_TITLE)
+    # The subscribe links open the feed files beside the page; what readers get stays absolute.
+    feeds = [a.get_attribute("href") for a in browser.find_elements("css selector", ".subscribe a")]
+    assert feeds[3:6] == [f"{ai.removesuffix('index.html')}{f}" for f in FILES]
+    assert next(h for _, _, h in alternates(browser)) == f"{live_site.url}all/rss.xml"
+
+
 def test_topic_page_shows_entries_and_autodiscovers_its_feeds(
     browser: Any, live_site: LiveSite
 ) -> None:
@@ -149,10 +167,7 @@ def test_topic_page_shows_entries_and_autodiscovers_its_feeds(
     assert related.text == "Sample: what a library AI workshop covers"
     assert_nothing_ran(browser)
 
-    shot = screenshot(browser, "topic-page.png")
-    if os.environ.get("FEEDGEN_NEWS_DOCS_SCREENSHOTS") == "1":
-        DOCS_PNG.parent.mkdir(exist_ok=True)
-        DOCS_PNG.write_bytes(shot.read_bytes())
+    screenshot(browser, "topic-page.png")
 
 
 def test_topic_page_fits_a_phone_and_follows_dark_mode(browser: Any, live_site: LiveSite) -> None:
@@ -176,3 +191,17 @@ def test_topic_page_fits_a_phone_and_follows_dark_mode(browser: Any, live_site: 
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         browser.set_window_size(size["width"], size["height"])
+
+
+def test_make_screenshots_photographs_the_demo_site(tmp_path: Path) -> None:
+    # The README's screenshots come from this command (into docs/ when given no folder).
+    require("chromium", "chromedriver", "openssl")
+    from scripts.screenshots import main
+
+    assert main(["screenshots", str(tmp_path)]) == 0
+    shots = sorted(tmp_path.glob("*.png"))
+    assert [p.name for p in shots] == ["embed.png", "index.png", "topic-page.png"]
+    for shot in shots:
+        data = shot.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert int.from_bytes(data[16:20], "big") in (1000, 1100)  # the IHDR width

@@ -2,8 +2,8 @@
 
 The host page is served by a plain http.server (origin A); the feeds, embed.js and embed.html by
 ``feedgen_news.serve`` (origin B), so embed.js must work cross-origin through the server's CORS
-header. Screenshots go to tests/artifacts/; set FEEDGEN_NEWS_DOCS_SCREENSHOTS=1 to also refresh
-docs/embed.png for the README.
+header. Screenshots go to the test artifacts folder (``tests.helpers.ARTIFACTS``); the README's
+are `make screenshots`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ from feedgen_news.config import Site
 from feedgen_news.model import Provider, Record
 from feedgen_news.render.embed import SCRIPT_LIMIT
 from feedgen_news.serve import make_server
-from tests.helpers import CHROMEDRIVER, CHROMIUM, start_chromium
+from tests.helpers import CHROMEDRIVER, CHROMIUM, artifact, start_chromium
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-ARTIFACTS = Path(__file__).parent / "artifacts"
-DOCS_PNG = Path(__file__).parent.parent / "docs" / "embed.png"
 CRAFTED = Path(__file__).parent / "fixtures" / "embed" / "javascript-links.json"
 
 if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
@@ -197,11 +195,7 @@ def host(browser: WebDriver, servers: Servers) -> WebDriver:
             ".every(e => ['done', 'failed'].includes(e.dataset.feedgenNewsState))"
         )
     )
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "embed-host-page.png"))
-    if os.environ.get("FEEDGEN_NEWS_DOCS_SCREENSHOTS") == "1":
-        DOCS_PNG.parent.mkdir(exist_ok=True)
-        browser.save_screenshot(str(DOCS_PNG))
+    browser.save_screenshot(str(artifact("embed-host-page.png")))
     return browser
 
 
@@ -265,7 +259,7 @@ def test_iframe_snippet_renders_embed_html_without_scripts(
 ) -> None:
     frame = host.find_element("css selector", "#iframe iframe")
     assert frame.get_attribute("src") == f"{servers.feeds}topics/ai/embed.html"
-    frame.screenshot(str(ARTIFACTS / "embed-iframe.png"))
+    frame.screenshot(str(artifact("embed-iframe.png")))
 
     host.switch_to.frame(frame)
     try:
@@ -303,7 +297,6 @@ def test_embed_page_follows_prefers_color_scheme(
             "return '#' + c.slice(0, 3).map(n => (+n).toString(16).padStart(2, '0')).join('')"
         )
         assert shown == background
-        ARTIFACTS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(ARTIFACTS / f"embed-{scheme}.png"))
+        browser.save_screenshot(str(artifact(f"embed-{scheme}.png")))
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import lxml.html
 import pytest
 
 from feedgen_news.config import Site
+from feedgen_news.markup import XML_ILLEGAL
 from feedgen_news.model import Image, Provider, Record
 from feedgen_news.render.embed import (
     embed_script,
@@ -17,6 +19,7 @@ from feedgen_news.render.embed import (
     render_embed_page,
     script_snippet,
 )
+from feedgen_news.render.pages import render_topic_page
 from feedgen_news.topics import Topic, group
 
 HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"
@@ -61,7 +64,9 @@ def test_embed_page_lists_the_latest_embed_limit_entries_newest_first() -> None:
     assert (time.get("datetime"), time.text_content()) == ("2026-11-06T08:30:00Z", "6 Nov 2026")
     assert first.xpath(".//*[@class='meta']")[0].text_content() == "6 Nov 2026 · Example Wire"
     assert page.findtext(".//title") == "Example News — AI"
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/ai/"
+    # Relative to embed.html, like the pages' own links: it works on any port and from disk.
+    assert page.xpath("//h1/a")[0].get("href") == "index.html"
+    assert [a.get("href") for a in page.xpath("//footer/a")] == ["index.html", "rss.xml"]
 
 
 def test_embed_page_can_run_nothing_and_load_nothing() -> None:
@@ -74,7 +79,10 @@ def test_embed_page_can_run_nothing_and_load_nothing() -> None:
     assert page.xpath("//script|//img|//link|//iframe|//object|//embed|//form") == []
     assert [e for e in page.iter() if e.get("src") is not None or e.get("style")] == []
     assert page.xpath("//base")[0].get("target") == "_blank"
-    assert all(a.get("href", "").startswith("https://") for a in page.xpath("//a"))
+    own = {"index.html", "rss.xml"}
+    assert all(
+        a.get("href", "").startswith("https://") or a.get("href") in own for a in page.xpath("//a")
+    )
     style = page.findtext(".//style") or ""
     assert "@media (prefers-color-scheme:dark)" in style
     assert "url(" not in style and "@import" not in style  # no request from CSS either
@@ -115,7 +123,7 @@ def test_embed_limit_zero_means_every_entry_and_empty_feed_says_so() -> None:
     [empty] = group([], SITE)
     page = parse(render_embed_page(empty, SITE))
     assert page.xpath("//p[@class='empty']")[0].text_content() == "No entries yet."
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/"
+    assert page.xpath("//h1/a")[0].get("href") == "../index.html"  # all's page: the site index
 
 
 def test_embed_page_bytes_are_deterministic() -> None:
@@ -177,10 +185,27 @@ def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
 
     page = parse(render_embed_page(topic, SITE))
 
-    assert page.xpath("//h1/a")[0].get("href") == "https://news.example.org/topics/all/"
-    assert page.xpath("//footer/a")[1].get("href") == (
-        "https://news.example.org/topics/all/rss.xml"
-    )
+    # topics/all/embed.html: the links stay in its own folder, not the site's all/.
+    assert page.xpath("//h1/a")[0].get("href") == "index.html"
+    assert page.xpath("//footer/a")[1].get("href") == "rss.xml"
     assert iframe_snippet(topic, SITE).startswith(
         '<iframe src="https://news.example.org/topics/all/embed.html"'
     )
+
+
+def test_text_loses_characters_xml_cannot_carry_as_on_the_pages() -> None:
+    # A site title straight from the settings file; records are cleaned when read, a Record
+    # built in code is not.
+    site = replace(SITE, title="Example\u0001 News")
+    [_all, topic] = group([record(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site)
+
+    raw = render_embed_page(topic, site)
+    assert not XML_ILLEGAL.search(raw.decode("utf-8"))
+    page = parse(raw)
+    assert page.findtext(".//title") == "Example News — AI"
+    assert page.xpath("//h1/a")[0].text_content() == "Example News — AI"
+    assert page.xpath("//ol/li")[0].text_content() == "Story one2 Nov 2026 · Wire"
+    # The snippets (and so the topic page that shows them) go through the same cleaning.
+    assert 'title="Example News — AI"' in iframe_snippet(topic, site)
+    assert not XML_ILLEGAL.search(embed_snippets_html(topic, site))
+    assert not XML_ILLEGAL.search(render_topic_page(topic, site).decode("utf-8"))

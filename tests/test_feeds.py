@@ -241,6 +241,8 @@ def test_json_feed_maps_the_seed_record() -> None:
         "date_published": "2020-01-13T20:22:00+00:00",
         "image": IMAGE_URL,
         "authors": [{"name": "Government Technology", "url": "https://govtech.com"}],
+        # JSON Feed 1.0's single author, which 1.1 keeps for readers that know only 1.0.
+        "author": {"name": "Government Technology", "url": "https://govtech.com"},
         "tags": ["AI", "AWS AI", "news"],
         "attachments": [{"url": IMAGE_URL, "mime_type": "image/jpeg", "title": SEED_TITLE}],
         "_news": {
@@ -354,6 +356,29 @@ def test_atom_feed_metadata() -> None:
     ]
 
 
+def test_atom_titles_and_subtitle_say_they_are_text() -> None:
+    # RFC 4287 makes an untyped title text, but some readers (feedparser-rs) take it for HTML
+    # and show "AT&T" as "AT&amp;T": the type is written out.
+    site = replace(SITE, description="Q&A <daily>")
+    topic = Topic("ai", "AI", "AT&T — AI", "topics/ai", (sample(1, title="AT&T <b>wins</b>"),), 1)
+    data = render(ATOM, topic, site)
+    feed = parse_xml(data)
+    shown = [
+        (e.get("type"), e.text)
+        for e in (
+            feed.find(f"{A}title"),
+            feed.find(f"{A}subtitle"),
+            feed.find(f"{A}entry/{A}title"),
+        )
+        if e is not None
+    ]
+    assert shown == [("text", "AT&T — AI"), ("text", "Q&A <daily>"), ("text", "AT&T <b>wins</b>")]
+    parsed = parse_feed(data)
+    assert (parsed.feed.title, parsed.feed.subtitle) == ("AT&T — AI", "Q&A <daily>")
+    assert parsed.feed.title_detail.type == "text/plain"
+    assert parsed.entries[0].title == "AT&T <b>wins</b>"
+
+
 def test_json_feed_metadata() -> None:
     feed = json.loads(render(JSON, topic_of(sample(3), sample(1)), HUB_SITE))
     feed.pop("items")
@@ -365,6 +390,7 @@ def test_json_feed_metadata() -> None:
         "description": "Tests & more",
         "language": "en",
         "authors": [{"name": "Newsroom", "url": "mailto:news@example.org"}],
+        "author": {"name": "Newsroom", "url": "mailto:news@example.org"},
         "hubs": [{"type": "WebSub", "url": "https://hub.example.org/"}],
     }
 

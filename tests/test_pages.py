@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import lxml.html
 import pytest
 
 from feedgen_news.config import Site
 from feedgen_news.model import Image, Provider, Record, RelatedLink
+from feedgen_news.render import render_site
 from feedgen_news.render.pages import render_index, render_topic_page
 from feedgen_news.topics import Topic, group
 
@@ -124,28 +126,16 @@ def test_index_lists_every_feed_with_count_newest_date_and_subscribe_links() -> 
     doc = parse(render_index(ts, SITE))
     rows = doc.xpath("//ul[@class='feeds']/li")
     assert [r.findtext("h3/a") for r in rows] == ["All topics", "AI", "AWS AI", "Économie"]
-    assert [r.find("h3/a").get("href") for r in rows] == [
-        "https://feeds.example.org/news/",
-        "https://feeds.example.org/news/topics/ai/",
-        "https://feeds.example.org/news/topics/aws-ai/",
-        "https://feeds.example.org/news/topics/economie/",
-    ]
     ai = rows[1]
     assert ai.find("p[@class='meta']").text_content() == "2 entries · newest 13 Jan 2020, 20:22 UTC"
     assert ai.find("p[@class='meta']/time").get("datetime") == "2020-01-13T20:22:00Z"
     links = ai.findall("p[@class='subscribe']/a")
     assert [(a.text, a.get("type"), a.get("href")) for a in links] == [
-        ("RSS", "application/rss+xml", "https://feeds.example.org/news/topics/ai/rss.xml"),
-        ("Atom", "application/atom+xml", "https://feeds.example.org/news/topics/ai/atom.xml"),
-        (
-            "JSON Feed",
-            "application/feed+json",
-            "https://feeds.example.org/news/topics/ai/feed.json",
-        ),
+        ("RSS", "application/rss+xml", "topics/ai/rss.xml"),
+        ("Atom", "application/atom+xml", "topics/ai/atom.xml"),
+        ("JSON Feed", "application/feed+json", "topics/ai/feed.json"),
     ]
     assert rows[3].find("p[@class='meta']").text_content().startswith("1 entry · newest")
-    opml = doc.xpath("//main//a[@type='text/x-opml']")[0]
-    assert opml.get("href") == "https://feeds.example.org/news/feeds.opml"
 
 
 def test_index_says_when_feeds_carry_fewer_entries_than_the_topic_has() -> None:
@@ -195,20 +185,18 @@ def test_topic_page_autodiscovers_its_three_feeds() -> None:
     assert doc.findtext(".//h1") == "AI"
     crumbs = doc.xpath("//nav[@aria-label='Breadcrumb']")[0]
     assert crumbs.text_content() == "Example & News \u203a AI"
-    assert crumbs.find("a").get("href") == "https://feeds.example.org/news/"
 
 
 def test_topic_page_subscribe_section_links_each_feed_and_the_opml() -> None:
     doc = parse(render_topic_page(by_slug(topics(), "ai"), SITE))
     items = doc.xpath("//ul[@class='formats']/li")
-    assert [(li.find("a").text, li.findtext("code")) for li in items] == [
-        ("RSS", "https://feeds.example.org/news/topics/ai/rss.xml"),
-        ("Atom", "https://feeds.example.org/news/topics/ai/atom.xml"),
-        ("JSON Feed", "https://feeds.example.org/news/topics/ai/feed.json"),
+    # The link is relative (it works wherever the page is opened); the address to copy is not.
+    assert [(li.find("a").text, li.find("a").get("href"), li.findtext("code")) for li in items] == [
+        ("RSS", "rss.xml", "https://feeds.example.org/news/topics/ai/rss.xml"),
+        ("Atom", "atom.xml", "https://feeds.example.org/news/topics/ai/atom.xml"),
+        ("JSON Feed", "feed.json", "https://feeds.example.org/news/topics/ai/feed.json"),
     ]
-    assert doc.xpath("//main//a[@type='text/x-opml']/@href") == [
-        "https://feeds.example.org/news/feeds.opml"
-    ]
+    assert doc.xpath("//main//a[@type='text/x-opml']/@href") == ["../../feeds.opml"]
 
 
 def test_topic_page_entry_shows_every_record_fact() -> None:
@@ -243,8 +231,8 @@ def test_topic_page_entry_shows_every_record_fact() -> None:
     )
     tags = article.xpath("p[starts-with(., 'Topics:')]/a")
     assert [(a.text, a.get("href")) for a in tags] == [
-        ("AI", "https://feeds.example.org/news/topics/ai/"),
-        ("AWS AI", "https://feeds.example.org/news/topics/aws-ai/"),
+        ("AI", "../ai/index.html"),
+        ("AWS AI", "index.html"),
     ]
 
 
@@ -269,10 +257,12 @@ def test_hostile_record_text_stays_text() -> None:
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in data
 
 
-def test_only_absolute_http_urls_are_written() -> None:
+def test_only_absolute_http_urls_and_the_sites_own_files_are_linked() -> None:
     doc = parse(render_topic_page(by_slug(topics(), "ai"), SITE))
     urls = doc.xpath("//@href | //@src")
-    assert urls and all(u.startswith(("https://", "http://")) or u == "#main" for u in urls)
+    own = {"#main", "../../index.html", "rss.xml", "atom.xml", "feed.json", "../../feeds.opml"}
+    own |= {"index.html", "../aws-ai/index.html"}  # the entries' topics
+    assert urls and all(u.startswith(("https://", "http://")) or u in own for u in urls)
     article = doc.xpath("//ol[@class='entries']/li/article")[1]
     assert article.findall(".//img") == []  # data: image dropped
     assert article.xpath(".//a[text()='AMP version']") == []
@@ -299,8 +289,8 @@ def test_a_topic_named_all_links_its_own_page() -> None:
     ts = topics((replace(PLAIN, topics=("All",)),))
     rows = parse(render_index(ts, SITE)).xpath("//ul[@class='feeds']/li/h3/a")
     assert [(a.text, a.get("href")) for a in rows] == [
-        ("All topics", "https://feeds.example.org/news/"),
-        ("All", "https://feeds.example.org/news/topics/all/"),
+        ("All topics", "index.html"),
+        ("All", "topics/all/index.html"),
     ]
 
 
@@ -311,3 +301,54 @@ def test_output_is_deterministic(render: str) -> None:
         return render_index(ts, SITE) if render == "index" else render_topic_page(ts[1], SITE)
 
     assert once() == once()
+
+
+def test_links_to_the_sites_own_files_are_relative_and_resolve_from_disk(tmp_path: Path) -> None:
+    # Opened from disk (file://), on another port or under another path prefix, a link between
+    # pages or to a feed file must still land on the file the build wrote next to it.
+    for output in render_site(topics(), SITE):
+        path = tmp_path / output.relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(output.data)
+    pages = sorted(tmp_path.rglob("*.html"))
+    assert [p.relative_to(tmp_path).as_posix() for p in pages] == [
+        "all/embed.html",
+        "index.html",
+        "topics/ai/embed.html",
+        "topics/ai/index.html",
+        "topics/aws-ai/embed.html",
+        "topics/aws-ai/index.html",
+        "topics/economie/embed.html",
+        "topics/economie/index.html",
+    ]
+    own = 0
+    for page in pages:
+        doc = parse(page.read_bytes())
+        for href in doc.xpath("//a/@href"):
+            assert not href.startswith(SITE.base_url), (page, href)
+            if href.startswith(("https://", "http://", "#")):
+                continue  # a record's own link, or the skip link
+            target = (page.parent / href).resolve()
+            assert target.is_relative_to(tmp_path) and target.is_file(), (page, href)
+            own += 1
+    assert own >= 50
+
+
+def test_index_and_topic_page_link_each_other_by_relative_file_names() -> None:
+    ts = topics()
+    index = parse(render_index(ts, SITE))
+    assert index.xpath("//ul[@class='feeds']/li/h3/a/@href") == [
+        "index.html",
+        "topics/ai/index.html",
+        "topics/aws-ai/index.html",
+        "topics/economie/index.html",
+    ]
+    assert index.xpath("//main//a[@type='text/x-opml']/@href") == ["feeds.opml"]
+    page = parse(render_topic_page(by_slug(ts, "aws-ai"), SITE))
+    assert page.xpath("//nav[@aria-label='Breadcrumb']/a/@href") == ["../../index.html"]
+    assert page.xpath("//footer//a/@href") == ["../../index.html"]
+    assert page.xpath("//ul[@class='formats']/li/a/@href") == ["rss.xml", "atom.xml", "feed.json"]
+    assert page.xpath("//article//p[starts-with(., 'Topics:')]/a/@href") == [
+        "../ai/index.html",
+        "index.html",
+    ]

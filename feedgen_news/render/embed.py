@@ -4,20 +4,21 @@
 there: inline CSS only, no scripts (its Content-Security-Policy forbids them), and no external
 requests at all. That is why it shows no thumbnails: a record's image lives on another host, and
 loading it would tell that host who reads the embedding page. The topic page shows the images.
+Its links to the feed's page and RSS file are relative to it, like the pages' own links; the
+snippets people copy carry absolute URLs.
 """
 
 from __future__ import annotations
 
-from html import escape
 from importlib import resources
 
 from ..config import Site
 from ..layout import EMBED_JS, EMBED_PAGE, feed_file
-from ..markup import EMBED_CSP, human_date, iso_time
+from ..markup import EMBED_CSP, escape_html, human_date, iso_time
 from ..model import Record
 from ..topics import Topic
 from ..urls import is_http_url
-from .formats import JSON, RSS, feed_url, page_url
+from .formats import JSON, RSS, feed_href, feed_url, page_href
 
 SCRIPT_LIMIT = 5  # the data-limit the div snippet suggests
 
@@ -58,7 +59,9 @@ def embed_page_url(topic: Topic, site: Site) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(value, quote=True)
+    # The pages' escaping, cleaning included: text from settings or a Record built in code may
+    # still hold characters XML cannot carry.
+    return escape_html(value)
 
 
 def _entry(record: Record) -> str:
@@ -79,8 +82,9 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
     topic and site give the same bytes.
     """
     shown = topic.records[: site.embed_limit] if site.embed_limit > 0 else topic.records
-    page = _text(page_url(topic, site))
-    rss = _text(feed_url(topic, site, RSS))
+    here = feed_file(topic.relpath, EMBED_PAGE)
+    page = _text(page_href(topic, here))
+    rss = _text(feed_href(topic, RSS, here))
     if shown:
         items = "".join(_entry(r) for r in shown)
         body = f"<ol>\n{items}</ol>\n"

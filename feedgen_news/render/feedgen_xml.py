@@ -7,9 +7,12 @@ feedgen 1.0.0 gets several things wrong for us (all verified against its source)
   would come out as extra *alternate* links. Entry ``link()`` also refuses ``rel="amphtml"``.
 - RSS keeps only the last enclosure, drops related links, and drops ``<author>`` without an email.
 - Its media extension cannot write ``<media:title>``; its ``enclosure()`` adds a bare Atom link.
+- Atom ``<title>`` and ``<subtitle>`` get no ``type``: RFC 4287 makes that text, but some
+  readers (feedparser-rs) take it for HTML and show ``AT&T`` as ``AT&amp;T``.
 
 So the ``news`` extension below writes every Atom entry ``<link>``, the RSS item's ``atom:link``s,
-its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media RSS elements.
+its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media RSS elements, and
+marks the Atom titles ``type="text"``.
 ``fe.link(href=url)`` is called only because feedgen takes the RSS ``<link>`` from it and insists
 on an alternate link for Atom entries without content; the extension removes the bare Atom link
 it produces. feedgen changes the process locale while formatting RSS dates: never call this from
@@ -201,6 +204,15 @@ def _links(record: Record) -> list[dict[str, str | None]]:
     return links
 
 
+def _text_type(parent: Any, *tags: str) -> None:
+    """Mark these Atom text constructs ``type="text"`` (plain names: the tree is namespace-less
+    until serialised)."""
+    for tag in tags:
+        element = parent.find(tag)
+        if element is not None:
+            element.set("type", "text")
+
+
 class _NewsFeed:
     """Feed-level half of the extension: namespaces, RSS hub link and ``dc:creator``, stylesheet."""
 
@@ -224,6 +236,7 @@ class _NewsFeed:
         return rss
 
     def extend_atom(self, feed: Any) -> Any:
+        _text_type(feed, "title", "subtitle")
         self._stylesheet(feed)
         return feed
 
@@ -265,6 +278,7 @@ class _NewsEntry:
         return item
 
     def extend_atom(self, entry: Any) -> Any:
+        _text_type(entry, "title")
         record = self.record
         if record is None:
             return entry

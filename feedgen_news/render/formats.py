@@ -1,5 +1,11 @@
 """Feed formats: what each output file is called, its media type and label, how to render it;
-and the URLs a feed's files and page are published at."""
+the URLs a feed's files and page are published at, and the relative links pages use for them.
+
+Feeds, autodiscovery, OPML and the snippets people copy carry absolute URLs (``feed_url``,
+``page_url``): they are read away from the site. A link a person follows from one of the site's
+own pages to another of its files is relative (``feed_href``, ``page_href``), so the pages work
+opened from disk, on any port and behind any path prefix.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Site
-from ..layout import feed_file, page_path
+from ..layout import feed_file, page_html, page_path, relative_link
 from ..topics import FeedInfo, Topic
 from . import atom, jsonfeed, rss
 
@@ -39,4 +45,25 @@ def page_url(topic: FeedInfo, site: Site) -> str:
     return site.url(page_path(topic.relpath))
 
 
-__all__ = ["ATOM", "FORMATS", "JSON", "RSS", "FeedFormat", "feed_url", "page_url"]
+def feed_href(topic: FeedInfo, fmt: FeedFormat, here: str) -> str:
+    """The relative link from the output file ``here`` to one of the feed's files."""
+    return relative_link(here, feed_file(topic.relpath, fmt.filename))
+
+
+def page_href(topic: FeedInfo, here: str) -> str:
+    """The relative link from the output file ``here`` to the feed's HTML page (a file, never a
+    folder: from disk a folder opens a directory listing)."""
+    return relative_link(here, page_html(topic.relpath))
+
+
+__all__ = [
+    "ATOM",
+    "FORMATS",
+    "JSON",
+    "RSS",
+    "FeedFormat",
+    "feed_href",
+    "feed_url",
+    "page_href",
+    "page_url",
+]

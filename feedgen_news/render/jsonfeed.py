@@ -1,4 +1,8 @@
-"""JSON Feed 1.1 of a topic, written with the standard library from the same typed records."""
+"""JSON Feed 1.1 of a topic, written with the standard library from the same typed records.
+
+Authors are written twice: ``authors`` (1.1) and the single ``author`` object 1.1 keeps for
+backwards compatibility, since JSON Feed 1.0 readers (atoma, for one) know only ``author``.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ def render(topic: Topic, site: Site) -> bytes:
         "description": clean(site.description),
         "language": site.language,
         "authors": [author],
+        "author": author,
     }
     if site.hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.hub}]
@@ -57,7 +62,9 @@ def _item(record: Record) -> dict[str, Any]:
     if images:
         item["image"] = images[0].url
     if record.provider is not None:
-        item["authors"] = [_provider(record.provider)]
+        provider = _provider(record.provider)
+        item["authors"] = [provider]
+        item["author"] = provider
     tags = entry_tags(record)
     if tags:
         item["tags"] = tags

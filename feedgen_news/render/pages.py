@@ -4,7 +4,9 @@ Browsers are dropping XSLT, so these plain pages (not a feed stylesheet) are wha
 when they follow a feed link. They carry autodiscovery ``<link rel="alternate">`` tags, inline
 CSS only and no script at all; their Content-Security-Policy forbids scripts, so even a mistake
 in escaping could not run one. Every piece of record text is escaped; only absolute http(s) URLs
-from records are written. Output is deterministic: no clock, no locale.
+from records are written. Links to the site's own pages and feed files are relative (to the
+page's file), so the pages work from disk and on any port; autodiscovery and the addresses shown
+for copying stay absolute. Output is deterministic: no clock, no locale.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..config import Site
-from ..layout import OPML_FILE, page_path, topic_folder
+from ..layout import INDEX_PAGE, OPML_FILE, feed_file, page_html, relative_link, topic_folder
 from ..markup import PAGE_CSP, escape_html, human_date, iso_time
 from ..model import Image, Record
 from ..topics import FeedInfo, Topic, slugify
 from ..urls import is_http_url
 from .embed import embed_snippets_html
 from .entry_html import summary_text
-from .formats import FORMATS, FeedFormat, feed_url, page_url
+from .formats import FORMATS, FeedFormat, feed_href, feed_url, page_href
 
 OPML_TYPE = "text/x-opml"
 
@@ -73,8 +75,9 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     """
     first = topics[0] if topics else None
     everything = first if isinstance(first, Topic) else None
-    rows = "".join(_feed_row(t, site) for t in topics)
-    opml = escape_html(site.url(OPML_FILE))
+    here = INDEX_PAGE
+    rows = "".join(_feed_row(t, here) for t in topics)
+    opml = escape_html(relative_link(here, OPML_FILE))
     main = (
         '<section aria-labelledby="feeds">\n'
         '<h2 id="feeds">Feeds</h2>\n'
@@ -84,13 +87,14 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
         "</section>\n"
     )
     if everything is not None:
-        main += _latest(everything, site, heading="Latest entries")
+        main += _latest(everything, here, heading="Latest entries")
         main += _embed_section(everything, site)
     header = f"<h1>{escape_html(site.title)}</h1>\n"
     if site.description:
         header += f"<p>{escape_html(site.description)}</p>\n"
     return _document(
         site,
+        here,
         title=site.title,
         description=site.description,
         alternates=everything,
@@ -102,17 +106,18 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
 def render_topic_page(topic: Topic, site: Site) -> bytes:
     """``OUTPUT/topics/<slug>/index.html``: the topic feed's latest entries, readable, with
     autodiscovery for its three feeds and its subscribe links."""
-    home = f'<a href="{escape_html(site.base_url)}">{escape_html(site.title)}</a>'
+    here = feed_file(topic.relpath, INDEX_PAGE)
+    home = f'<a href="{escape_html(relative_link(here, INDEX_PAGE))}">{escape_html(site.title)}</a>'
     crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; '
     crumbs += f'<span aria-current="page">{escape_html(topic.name)}</span></nav>\n'
     header = f'{crumbs}<h1>{escape_html(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
     links = "".join(
-        f'<li><a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}">'
+        f'<li><a href="{escape_html(feed_href(topic, fmt, here))}" type="{fmt.media_type}">'
         f"{fmt.label}</a> "
         f"<code>{escape_html(feed_url(topic, site, fmt))}</code></li>\n"
         for fmt in FORMATS
     )
-    opml = escape_html(site.url(OPML_FILE))
+    opml = escape_html(relative_link(here, OPML_FILE))
     main = (
         '<section aria-labelledby="subscribe">\n'
         '<h2 id="subscribe">Subscribe</h2>\n'
@@ -122,10 +127,11 @@ def render_topic_page(topic: Topic, site: Site) -> bytes:
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
         "</section>\n"
     )
-    main += _latest(topic, site, heading="Latest entries")
+    main += _latest(topic, here, heading="Latest entries")
     main += _embed_section(topic, site)
     return _document(
         site,
+        here,
         title=topic.title,
         description=f"{topic.name}: the latest entries of {site.title}",
         alternates=topic,
@@ -135,7 +141,14 @@ def render_topic_page(topic: Topic, site: Site) -> bytes:
 
 
 def _document(
-    site: Site, *, title: str, description: str, alternates: Topic | None, header: str, main: str
+    site: Site,
+    here: str,
+    *,
+    title: str,
+    description: str,
+    alternates: Topic | None,
+    header: str,
+    main: str,
 ) -> bytes:
     discovery = ""
     if alternates is not None:
@@ -145,6 +158,7 @@ def _document(
             f'href="{escape_html(feed_url(alternates, site, fmt))}">\n'
             for fmt in FORMATS
         )
+    home = escape_html(relative_link(here, INDEX_PAGE))
     html = (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape_html(site.language)}">\n'
@@ -167,7 +181,7 @@ def _document(
         f'<header class="wrap">\n{header}</header>\n'
         f'<main id="main" class="wrap">\n{main}</main>\n'
         '<footer class="wrap">\n'
-        f'<p><a href="{escape_html(site.base_url)}">All feeds of {escape_html(site.title)}</a> · '
+        f'<p><a href="{home}">All feeds of {escape_html(site.title)}</a> · '
         "Made with feedgen-news.</p>\n"
         "</footer>\n"
         "</body>\n"
@@ -176,17 +190,17 @@ def _document(
     return html.encode("utf-8")
 
 
-def _feed_row(topic: FeedInfo, site: Site) -> str:
+def _feed_row(topic: FeedInfo, here: str) -> str:
     name = "All topics" if topic.is_all else topic.name
     subscribe = " · ".join(
-        f'<a href="{escape_html(feed_url(topic, site, fmt))}" type="{fmt.media_type}" '
+        f'<a href="{escape_html(feed_href(topic, fmt, here))}" type="{fmt.media_type}" '
         f'aria-label="{escape_html(f"{name}: {fmt.label} feed")}">'
         f"{fmt.label}</a>"
         for fmt in FORMATS
     )
     return (
         "<li>\n"
-        f'<h3><a href="{escape_html(page_url(topic, site))}">{escape_html(name)}</a></h3>\n'
+        f'<h3><a href="{escape_html(page_href(topic, here))}">{escape_html(name)}</a></h3>\n'
         f'<p class="meta">{_summary(topic)}</p>\n'
         f'<p class="subscribe">Subscribe: {subscribe}</p>\n'
         "</li>\n"
@@ -204,9 +218,9 @@ def _summary(topic: FeedInfo) -> str:
     return f"{count} · newest {_time(newest)}"
 
 
-def _latest(topic: Topic, site: Site, *, heading: str) -> str:
+def _latest(topic: Topic, here: str, *, heading: str) -> str:
     if topic.records:
-        items = "".join(_entry(r, site) for r in topic.records)
+        items = "".join(_entry(r, here) for r in topic.records)
         body = f'<ol class="entries">\n{items}</ol>\n'
     else:
         body = '<p class="note">No entries yet.</p>\n'
@@ -223,7 +237,7 @@ def _embed_section(topic: Topic, site: Site) -> str:
     )
 
 
-def _entry(record: Record, site: Site) -> str:
+def _entry(record: Record, here: str) -> str:
     title = escape_html(record.title)
     heading = (
         f'<a href="{escape_html(record.url)}">{title}</a>' if is_http_url(record.url) else title
@@ -262,8 +276,10 @@ def _entry(record: Record, site: Site) -> str:
         parts.append("</ul>\n")
     topics = [t for t in record.topics if t.strip()]
     if topics:
-        links = [(site.url(page_path(topic_folder(slugify(t)))), t.strip()) for t in topics]
-        tags = ", ".join(f'<a href="{escape_html(u)}">{escape_html(name)}</a>' for u, name in links)
+        links = [(relative_link(here, page_html(topic_folder(slugify(t)))), t) for t in topics]
+        tags = ", ".join(
+            f'<a href="{escape_html(u)}">{escape_html(name.strip())}</a>' for u, name in links
+        )
         parts.append(f'<p class="meta">Topics: {tags}</p>\n')
     parts.append("</article>\n")
     return "<li>\n" + "".join(parts) + "</li>\n"
