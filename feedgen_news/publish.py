@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +88,7 @@ def file_lock(
     flock is released by the kernel when its process dies, so it never goes stale.
     """
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    _held_locks.add(fd)
     try:
         deadline = time.monotonic() + (timeout if wait is None else wait)
         while True:
@@ -104,7 +105,24 @@ def file_lock(
                 time.sleep(0.05)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # closing releases the flock
+
+
+# A forked child shares its parent's open lock files, and an flock lasts until every copy is
+# closed: a worker that outlived its build would keep every later build out (exit 75). So each
+# child closes its copies at once (close-on-exec covers exec, not fork).
+_held_locks: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    for fd in _held_locks:
+        with suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def read_manifest(root: Path) -> Manifest:
@@ -154,6 +172,11 @@ class Publication:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.old = read_manifest(root)
+        try:  # to put back exactly as it was if the build stops before replacing anything
+            self._old_manifest: bytes | None = (root / MANIFEST_NAME).read_bytes()
+        except FileNotFoundError:
+            self._old_manifest = None
+        self._replacing = self._committed = False
         self.planned = set(planned)
         self._hashes: dict[str, str] = {}
         self._written: list[str] = []
@@ -169,9 +192,30 @@ class Publication:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for tmp, _ in self._staged:  # empty after a commit
+        if self._committed:
+            return
+        # Stopped (an error, SIGTERM, Ctrl-C): its temporaries go, including those a worker
+        # wrote and this process never adopted (the caller has stopped the workers by now).
+        for tmp, _ in self._staged:
             tmp.unlink(missing_ok=True)
         self._staged.clear()
+        _sweep_temporaries(self.root, {p.rpartition("/")[0] for p in self.planned})
+        if self._replacing:
+            return  # some files are new: the widened manifest must stay for the next build
+        old_folders = {p.rpartition("/")[0] for p in self.old.files}
+        for folder in {p.rpartition("/")[0] for p in self.planned} - old_folders - {""}:
+            _remove_empty_parents(self.root / folder, self.root)  # made for new topics
+        with suppress(OSError):  # else the widened manifest stays, which is safe too
+            self._restore_manifest()
+
+    def _restore_manifest(self) -> None:
+        """Nothing was replaced: the previous manifest (and its build state) is true again."""
+        path = self.root / MANIFEST_NAME
+        if self._old_manifest is None:
+            path.unlink(missing_ok=True)
+        elif not _same_bytes(path, self._old_manifest):
+            _atomic_write(path, self._old_manifest)
+        fsync_dir(self.root)
 
     def add(self, out: OutputFile) -> None:
         """Stage one file: written beside its final place, unless its bytes are unchanged."""
@@ -210,6 +254,7 @@ class Publication:
         # every new file is durable before any of them replaces an old one.
         if self._staged:
             os.sync()
+        self._replacing = True
         for tmp, path in sorted(self._staged, key=lambda staged: staged[1]):
             tmp.replace(path)
         folders = {path.parent for _, path in self._staged}
@@ -231,6 +276,7 @@ class Publication:
             _remove_empty_parents(path.parent, root)
 
         _write_manifest(root, Manifest(new_files, dict(state or {})))
+        self._committed = True
         return PublishReport(
             tuple(sorted(self._written)), tuple(sorted(self._unchanged)), tuple(removed)
         )
