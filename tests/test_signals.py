@@ -97,6 +97,12 @@ class Build:
         return status, self.stderr.read_text().splitlines()
 
 
+def _default_sigint() -> None:
+    """Let SIGINT through as a terminal would: a background job of a non-interactive shell
+    (a test run with ``&``) starts with SIGINT ignored, and Python keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def started(args: list[str], cwd: Path, output: Path, phase: str) -> Iterator[Build]:
     """A build in its own process group, yielded once it is in ``phase``; whatever of the group
@@ -104,7 +110,12 @@ def started(args: list[str], cwd: Path, output: Path, phase: str) -> Iterator[Bu
     stderr = output.with_name(output.name + ".stderr")
     with stderr.open("wb") as err:
         proc = subprocess.Popen(
-            args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+            args,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=_default_sigint,
         )
     try:
         build = Build(proc, stderr, set())
