@@ -142,6 +142,7 @@ def build(
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
             feed_files = sum(1 for p in manifest.files if _is_feed(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
+        _check_feed_count(cache.topic_count(site, summary.losers), site, input_dir, label)
         feeds = cache.feeds(site, summary.losers)
         with publish.Publication(output_dir, _planned_files(feeds)) as publication:
             kept, state = _plan(feeds, site, manifest, workers, publication)
@@ -489,7 +490,21 @@ def _all_present(root: Path, manifest: Manifest) -> bool:
 
 def _parse_fingerprint(site: Site) -> str:
     """What changes how a file parses: a different value empties the cache."""
-    return f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
+    return (
+        f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
+        f"|topics={site.max_topics_per_record}"
+    )
+
+
+def _check_feed_count(topics: int, site: Site, input_dir: Path, label: str | None) -> None:
+    """Refuse, before writing anything, a build that would publish more than ``max_feeds``."""
+    feeds = (topics + 1) * len(FORMATS)
+    if feeds > site.max_feeds:
+        raise ConfigError(
+            f"{input_dir if label is None else label}: this build would publish {feeds} feeds "
+            f"({topics} topics and `all`, in {len(FORMATS)} formats), more than max_feeds = "
+            f"{site.max_feeds}; nothing written"
+        )
 
 
 def _inputs_digest(site: Site, cache_token: str) -> str:
