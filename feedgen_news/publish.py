@@ -163,7 +163,9 @@ class Publication:
     remove and re-renders everything; each file is written to a temporary file beside it; on
     commit all temporaries are synced, then renamed over the old files; stale files are removed
     last, then the manifest is narrowed to what now exists. Leaving the ``with`` block without
-    a commit removes the temporaries. Files this tool never wrote are never touched.
+    a commit removes the temporaries (those workers wrote too) and, when nothing was replaced
+    yet, the folders made for new topics and the widened manifest: the folder is as it was.
+    Files this tool never wrote are never touched.
     """
 
     def __init__(self, root: Path, planned: Iterable[str]) -> None:
@@ -172,12 +174,17 @@ class Publication:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.old = read_manifest(root)
-        try:  # to put back exactly as it was if the build stops before replacing anything
-            self._old_manifest: bytes | None = (root / MANIFEST_NAME).read_bytes()
-        except FileNotFoundError:
-            self._old_manifest = None
-        self._replacing = self._committed = False
         self.planned = set(planned)
+        # What a build that stops before replacing anything puts back as it was.
+        self._old_manifest: bytes | None = None
+        self._replacing = self._committed = False
+        try:
+            self._old_manifest = (root / MANIFEST_NAME).read_bytes()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            self._replacing = True  # unreadable: keep the widened one whatever happens
+        self._new_folders = _missing_folders(root, self.planned, self.old.files)
         self._hashes: dict[str, str] = {}
         self._written: list[str] = []
         self._unchanged: list[str] = []
@@ -202,9 +209,9 @@ class Publication:
         _sweep_temporaries(self.root, {p.rpartition("/")[0] for p in self.planned})
         if self._replacing:
             return  # some files are new: the widened manifest must stay for the next build
-        old_folders = {p.rpartition("/")[0] for p in self.old.files}
-        for folder in {p.rpartition("/")[0] for p in self.planned} - old_folders - {""}:
-            _remove_empty_parents(self.root / folder, self.root)  # made for new topics
+        for folder in sorted(self._new_folders, key=lambda f: -f.count("/")):  # deepest first
+            with suppress(OSError):  # not empty: not only ours
+                (self.root / folder).rmdir()
         with suppress(OSError):  # else the widened manifest stays, which is safe too
             self._restore_manifest()
 
@@ -368,6 +375,19 @@ def _sweep_temporaries(root: Path, folders: Iterable[str]) -> None:
             continue
         for entry in leftovers:
             Path(entry.path).unlink(missing_ok=True)
+
+
+def _missing_folders(root: Path, planned: Iterable[str], old: Iterable[str]) -> set[str]:
+    """Folders of planned files that do not exist yet (a new topic's), with their missing
+    parents: what a build that stops before replacing anything removes again. Only folders
+    outside the last build's are looked at, so a rebuild stats just its new topics'."""
+    known = {p.rpartition("/")[0] for p in old}
+    missing: set[str] = set()
+    for folder in {p.rpartition("/")[0] for p in planned} - known:
+        while folder and folder not in missing and not (root / folder).exists():
+            missing.add(folder)
+            folder = folder.rpartition("/")[0]
+    return missing
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:
