@@ -728,13 +728,13 @@ class _Parser:
         further topic is dropped with one warning (not one each)."""
         topics: list[str] = []
         keys: set[str] = set()
-        dropped: set[Any] = set()
+        dropped: set[str] = set()
         first_dropped = 0
         for i, item in enumerate(self.items(value, ("topics",), str)):
             path = ("topics", i)
             if len(topics) >= self.max_topics:
                 key = topic_key(item) if isinstance(item, str) else repr(item)
-                if key not in keys:
+                if key and key not in keys:  # a spelling of a kept topic is no loss
                     first_dropped = first_dropped if dropped else i
                     dropped.add(key)
                 continue
