@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from . import __version__, guard, publish
+from . import __version__, guard, publish, signals
 from .cache import (
     Counts,
     FeedHead,
@@ -206,6 +206,7 @@ def _build_once(
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
             feed_files = sum(1 for p in manifest.files if is_feed_file(p))
             return BuildReport(counts, tuple(problems), feed_files, unchanged, parsed)
+        _check_feed_count(cache.topic_count(site, summary.losers), site, input_dir, label)
         feeds = cache.feeds(site, summary.losers)
         planned = output_paths(feeds)
         if not allow_shrink:
@@ -302,15 +303,24 @@ class _Workers:
         copy of the scan of every input file (100 MiB at a million files)."""
         if self.jobs > 1 and self._pool is None:
             # fork: workers start in milliseconds and inherit the imported modules.
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
-            self._pool.submit(int).result()  # with fork, the first task starts every worker
+            self._pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=get_context("fork"),
+                initializer=signals.worker_started,
+                initargs=(os.getpid(),),
+            )
+            with signals.blocked():  # with fork, the first task starts every worker
+                first = self._pool.submit(int)
+            first.result()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, worth_it: bool) -> Iterator[R]:
         if self.jobs <= 1 or len(items) <= 1 or not worth_it:
             return map(fn, items)
         self.start()
         assert self._pool is not None
-        return self._pool.map(fn, items)
+        # Not the executor's map(): on the way out of an exception it cancels the futures the
+        # pool is about to fail, which breaks the pool's own cleanup in ``abort``.
+        return _results([self._pool.submit(fn, item) for item in items])
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], *, worth_it: bool) -> Iterator[R]:
         """``map`` over a stream, in order, with at most eight tasks per worker in flight (the
@@ -332,6 +342,26 @@ class _Workers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def abort(self) -> None:
+        """Kill the workers now, mid-task: on any failure or signal, nothing they would still
+        do is wanted, and the files they are writing can be removed only once they are gone."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(pool._processes.values())  # the executor has no kill()
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(futures: list[Future[R]]) -> Iterator[R]:
+    """Each future's result in order, dropping each once taken (results can be large)."""
+    futures.reverse()
+    while futures:
+        yield futures.pop().result()
 
 
 def _sync(
@@ -421,8 +451,10 @@ def _workers(jobs: int | None) -> Iterator[_Workers]:
     workers = _Workers(jobs)
     try:
         yield workers
-    finally:
-        workers.close()
+    except BaseException:
+        workers.abort()
+        raise
+    workers.close()
 
 
 # -- planning output files -------------------------------------------------------------------
@@ -481,9 +513,13 @@ def _plan(
     # Workers get the stored bytes, decode, render and write there: this process never holds
     # the records or the output, only each file's hash and temporary name.
     render = partial(_render_and_stage, site=site, root=publication.root)
-    for staged_files in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
-        for staged in staged_files:
-            publication.adopt(staged)
+    try:
+        for staged_files in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
+            for staged in staged_files:
+                publication.adopt(staged)
+    except BaseException:
+        workers.abort()  # before the publication removes temporaries: none may come after
+        raise
     # The index shows the `all` feed's entries, so it needs those records.
     for out in render_site_files([feeds[0].load(), *feeds[1:]], site):
         publication.add(out)
@@ -496,7 +532,21 @@ def _all_present(root: Path, manifest: Manifest) -> bool:
 
 def _parse_fingerprint(site: Site) -> str:
     """What changes how a file parses: a different value empties the cache."""
-    return f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
+    return (
+        f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
+        f"|topics={site.max_topics_per_record}"
+    )
+
+
+def _check_feed_count(topics: int, site: Site, input_dir: Path, label: str | None) -> None:
+    """Refuse, before writing anything, a build that would publish more than ``max_feeds``."""
+    feeds = (topics + 1) * len(FORMATS)
+    if feeds > site.max_feeds:
+        raise ConfigError(
+            f"{input_dir if label is None else label}: this build would publish {feeds} feeds "
+            f"({topics} topics and `all`, in {len(FORMATS)} formats), more than max_feeds = "
+            f"{site.max_feeds}; nothing written"
+        )
 
 
 def _inputs_digest(site: Site, cache_token: str) -> str:

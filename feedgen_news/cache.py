@@ -517,18 +517,33 @@ class RecordCache:
         Topics ``topics.group`` makes from the same records, reading only each feed's newest."""
         return [head.load() for head in self.feeds(site, losers)]
 
+    def topic_count(self, site: Site, losers: AbstractSet[str]) -> int:
+        """How many topic feeds ``feeds()`` would return (besides `all`), without reading them."""
+        not_loser = self._set_losers(losers)
+        return int(
+            self._db.execute(
+                f"SELECT COUNT(DISTINCT topic_key) FROM entry_topics "
+                f"WHERE {self._visible(site)} AND {not_loser}"
+            ).fetchone()[0]
+        )
+
+    def _set_losers(self, losers: AbstractSet[str]) -> str:
+        """Fill the temporary table of losers; returns the SQL condition that leaves them out."""
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS losers (relpath TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM losers")
+        db.executemany(
+            "INSERT INTO losers VALUES (CAST(? AS TEXT))", ((_db_path(p),) for p in losers)
+        )
+        return "relpath NOT IN (SELECT relpath FROM temp.losers)"
+
     def feeds(self, site: Site, losers: AbstractSet[str]) -> list[FeedHead]:
         """``topics()`` before decoding: each feed's newest records as stored bytes, so a
         build can tell which feeds changed and read the records of those only."""
         db = self._db
         visible = self._visible(site)
         limit = site.limit if site.limit > 0 else -1
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS losers (relpath TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM losers")
-        db.executemany(
-            "INSERT INTO losers VALUES (CAST(? AS TEXT))", ((_db_path(p),) for p in losers)
-        )
-        not_loser = "relpath NOT IN (SELECT relpath FROM temp.losers)"
+        not_loser = self._set_losers(losers)
 
         total_all = db.execute(
             f"SELECT COUNT(*) FROM entries WHERE {visible} AND {not_loser}"

@@ -16,6 +16,7 @@ from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
 from .cache import Counts
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
 from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, StorageError, printable
+from .signals import Terminated, sigterm_raises
 
 EXIT_OK = 0
 EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
@@ -24,6 +25,7 @@ EXIT_SHRINK = 3  # the build would remove most published feeds or every record; 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another build holds the output folder; try again later
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in feedgen-news; the previous feeds are left intact
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15), as shells report it
 
 
 def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,6 +86,8 @@ class _Group(click.Group):
             raise
         except (KeyboardInterrupt, click.Abort):
             _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
+        except Terminated:
+            _fail("terminated (previous feeds left intact)", EXIT_TERMINATED)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT) and exc.filename:
                 # Say where: the disk to clean up may not be the one the feeds are on.
@@ -182,20 +186,21 @@ def build_command(
             cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
         progress = None if quiet or not sys.stderr.isatty() else _ProgressBar()
         try:
-            report = build(
-                input_dir,
-                output_dir,
-                site,
-                cache_dir=cache_dir,
-                strict=strict,
-                lock_timeout=lock_timeout,
-                jobs=jobs,
-                ping=not no_ping,
-                progress=progress,
-                follow_symlinks=follow_symlinks,
-                force=force,
-                allow_shrink=allow_shrink,
-            )
+            with sigterm_raises():  # a stopped build cleans up as after Ctrl-C
+                report = build(
+                    input_dir,
+                    output_dir,
+                    site,
+                    cache_dir=cache_dir,
+                    strict=strict,
+                    lock_timeout=lock_timeout,
+                    jobs=jobs,
+                    ping=not no_ping,
+                    progress=progress,
+                    follow_symlinks=follow_symlinks,
+                    force=force,
+                    allow_shrink=allow_shrink,
+                )
         finally:
             if progress:
                 progress.close()
@@ -270,7 +275,8 @@ def check_command(
     """Validate every record in INPUT_DIR and print every problem; writes nothing."""
     try:
         site, _ = _load(config_path, include_unpublished=unpublished)
-        report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks)
+        with sigterm_raises():
+            report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks)
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _print_problems(report.problems)

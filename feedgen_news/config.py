@@ -31,6 +31,10 @@ class Site:
     stylesheet: str | None = None  # optional <?xml-stylesheet?> href for RSS and Atom
     embed_limit: int = 10
     cache_max_age: int = 300  # seconds, for the preview server's Cache-Control
+    # One input folder must not be able to flood the output: every entry repeats its topics
+    # in each of its topics' feeds, so output would grow with the square of the topic count.
+    max_topics_per_record: int = 20
+    max_feeds: int = 10_000  # topics (and `all`) x formats, as the build's summary counts them
 
     def __post_init__(self) -> None:
         if not is_http_url(self.base_url):
@@ -47,6 +51,9 @@ class Site:
             raise ConfigError(f"cache_max_age must be 0 or more, got {self.cache_max_age}")
         if self.max_file_bytes <= 0:
             raise ConfigError(f"max_file_bytes must be positive, got {self.max_file_bytes}")
+        for name in ("max_topics_per_record", "max_feeds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be 1 or more, got {getattr(self, name)}")
 
     def url(self, relpath: str) -> str:
         """The absolute URL of an output file, from its path relative to the output folder."""
@@ -68,6 +75,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "stylesheet": (str,),
     "embed_limit": (int,),
     "cache_max_age": (int,),
+    "max_topics_per_record": (int,),
+    "max_feeds": (int,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 

@@ -132,17 +132,21 @@ def file_lock(
         if prepare is not None:
             prepare()
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        _held_locks.add(fd)
         try:
             _flock(fd, deadline, busy, timeout)
             if _is_at(fd, path):
                 break
         except BaseException:
+            _held_locks.discard(fd)
             os.close(fd)
             raise
+        _held_locks.discard(fd)
         os.close(fd)  # its holder removed the file before letting go: lock the new one
     try:
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # closing releases the flock
 
 
@@ -169,6 +173,22 @@ def _is_at(fd: int, path: Path) -> bool:
         return False
     mine = os.fstat(fd)
     return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+# A forked child shares its parent's open lock files, and an flock lasts until every copy is
+# closed: a worker that outlived its build would keep every later build out (exit 75). So each
+# child closes its copies at once (close-on-exec covers exec, not fork).
+_held_locks: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    for fd in _held_locks:
+        with suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def read_manifest(root: Path) -> Manifest:
@@ -224,10 +244,13 @@ class Publication:
         self._new_folders = guard.check_output(root, self.planned, self.old.files, force=force)
         root.mkdir(parents=True, exist_ok=True)
         self._committed = self._switching = False
+        self._old_manifest: bytes | None = None
         try:
-            self._old_manifest: bytes | None = (root / MANIFEST_NAME).read_bytes()
+            self._old_manifest = (root / MANIFEST_NAME).read_bytes()
         except FileNotFoundError:
-            self._old_manifest = None
+            pass
+        except OSError:
+            self._switching = True  # unreadable: keep the widened one whatever happens
         self._hashes: dict[str, str] = {}
         self._written: list[str] = []
         self._unchanged: list[str] = []
@@ -242,7 +265,11 @@ class Publication:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for tmp, _ in self._staged:  # empty after a commit
+        if self._committed:
+            return
+        # Stopped (an error, SIGTERM, Ctrl-C): its temporaries go, including those a worker
+        # wrote and this process never adopted (the caller has stopped the workers by now).
+        for tmp, _ in self._staged:
             tmp.unlink(missing_ok=True)
         self._staged.clear()
         if not self._committed:
@@ -446,6 +473,19 @@ def _sweep_temporaries(root: Path, folders: Iterable[str]) -> None:
             continue
         for entry in leftovers:
             Path(entry.path).unlink(missing_ok=True)
+
+
+def _missing_folders(root: Path, planned: Iterable[str], old: Iterable[str]) -> set[str]:
+    """Folders of planned files that do not exist yet (a new topic's), with their missing
+    parents: what a build that stops before replacing anything removes again. Only folders
+    outside the last build's are looked at, so a rebuild stats just its new topics'."""
+    known = {p.rpartition("/")[0] for p in old}
+    missing: set[str] = set()
+    for folder in {p.rpartition("/")[0] for p in planned} - known:
+        while folder and folder not in missing and not (root / folder).exists():
+            missing.add(folder)
+            folder = folder.rpartition("/")[0]
+    return missing
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -349,11 +349,12 @@ def parse_record(
 class _Parser:
     """One record's validation state: where it is, and the problems found so far."""
 
-    __slots__ = ("clean_escapes", "fields", "problems", "repair", "root", "where")
+    __slots__ = ("clean_escapes", "fields", "max_topics", "problems", "repair", "root", "where")
 
     def __init__(self, where: str, site: Site) -> None:
         self.where = where
         self.repair = site.repair_mojibake
+        self.max_topics = site.max_topics_per_record
         self.problems: list[Problem] = []
         self.root: Node | None = None
         self.clean_escapes = False
@@ -629,10 +630,20 @@ class _Parser:
         return []
 
     def topics(self, value: Any) -> tuple[str, ...]:
+        """The record's distinct topics, at most ``max_topics_per_record``: beyond it, every
+        further topic is dropped with one warning (not one each)."""
         topics: list[str] = []
         keys: set[str] = set()
+        dropped: set[str] = set()
+        first_dropped = 0
         for i, item in enumerate(self.items(value, ("topics",), str)):
             path = ("topics", i)
+            if len(topics) >= self.max_topics:
+                key = topic_key(item) if isinstance(item, str) else repr(item)
+                if key and key not in keys:  # a spelling of a kept topic is no loss
+                    first_dropped = first_dropped if dropped else i
+                    dropped.add(key)
+                continue
             if isinstance(item, str):
                 topic = self.text(item).strip()
             elif isinstance(item, int | float) and not isinstance(item, bool):
@@ -647,6 +658,11 @@ class _Parser:
             if key not in keys:  # same feed: keep the first spelling only
                 keys.add(key)
                 topics.append(topic)
+        if dropped:
+            line, column = self.position(("topics", first_dropped))
+            cap = self.max_topics
+            reason = f"{len(dropped)} beyond max_topics_per_record = {cap}; dropped "
+            self.warn(reason + f"(the first {cap} are kept)", "topics", line, column)
         return tuple(topics)
 
     def dimension(self, value: Any, path: tuple[str | int, ...]) -> int | None:

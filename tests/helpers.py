@@ -112,6 +112,34 @@ def published_links(out: Path) -> set[str]:
     return {e.link for e in feedparser.parse((out / "all/rss.xml").read_bytes()).entries}
 
 
+def child_pids(pid: int) -> set[int]:
+    """The live (not zombie) processes whose parent is ``pid``, from /proc."""
+    children: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = process_stat(int(entry.name))
+            if stat is not None and stat[1] == pid and stat[0] != "Z":
+                children.add(int(entry.name))
+    return children
+
+
+def is_alive(pid: int) -> bool:
+    """Whether ``pid`` is a process that still runs (a zombie has ended)."""
+    stat = process_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def process_stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, or None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last.
+    fields = raw.rpartition(b")")[2].split()
+    return fields[0].decode(), int(fields[1])
+
+
 def start_chromium(
     profile: Path, window_size: str, *, keep_alerts: bool = False, flags: Sequence[str] = ()
 ) -> Any:

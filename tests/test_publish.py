@@ -158,3 +158,27 @@ def test_a_failed_publication_leaves_no_temporary_no_new_folder_and_the_old_mani
     ]
     assert (out / MANIFEST_NAME).read_bytes() == before
     assert (out / "a/one.xml").read_bytes() == b"1"
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_a_stopped_publication_leaves_the_folder_as_it_was(tmp_path: Path, earlier: bool) -> None:
+    """Stopped before replacing anything (an error, SIGTERM, Ctrl-C): no temporary (not even
+    one a worker staged and nobody adopted), no new topic's folder, the previous manifest."""
+    root = tmp_path / "out"
+    root.mkdir()
+    if earlier:
+        write(root, [OutputFile("all/rss.xml", b"old")])
+    before = {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in root.rglob("*")
+    }
+    planned = ["all/rss.xml", "topics/new/rss.xml", "topics/new/atom.xml"]
+    with pytest.raises(KeyboardInterrupt), Publication(root, planned) as publication:
+        publication.add(OutputFile("all/rss.xml", b"new"))
+        stage(root, OutputFile("topics/new/rss.xml", b"staged by a worker, never adopted"))
+        raise KeyboardInterrupt
+    after = {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in root.rglob("*")
+    }
+    assert after == before

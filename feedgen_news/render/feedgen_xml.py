@@ -284,7 +284,12 @@ class _NewsEntry:
             return entry
         # Drop the attribute-less links feedgen wrote (upstream issue #135) and write them all.
         old = entry.findall("link")
-        position = entry.index(old[0]) if old else len(entry)
+        # The new links go where the first old one was, each before the first element after it
+        # that is not a link (or at the end): inserting at an index walks the children each
+        # time, quadratic in an entry's images and links (25,000 images: 8 s a feed, not 0.3 s).
+        after = old[0].getnext() if old else None
+        while after is not None and after.tag == "link":
+            after = after.getnext()
         for element in old:
             entry.remove(element)
         links: list[dict[str, str | None]] = [
@@ -295,10 +300,13 @@ class _NewsEntry:
             links.append(
                 {"rel": "enclosure", "type": image.mime_type, "href": image.url, "length": "0"}
             )
-        for offset, link in enumerate(links):
+        for link in links:
             # Plain tag name: the Atom tree is namespace-less until serialised (a namespaced
             # tag would come out as ns0:link).
             element = etree.Element("link", {k: v for k, v in link.items() if v is not None})
-            entry.insert(position + offset, element)
+            if after is None:
+                entry.append(element)
+            else:
+                after.addprevious(element)
         _media(entry, record)
         return entry
