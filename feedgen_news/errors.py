@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -88,3 +89,14 @@ class Problem:
         label = "warning: " if self.severity == "warning" else ""
         field = f"{printable(self.field)}: " if self.field else ""
         return f"{where}: {label}{field}{self.reason}"
+
+
+def relabel(problems: Iterable[Problem], prefix: str) -> list[Problem]:
+    """Problems name files by their path inside the input folder (so the cache can keep them);
+    show them as the user spelled the input folder. The one place problems are labelled."""
+    prefix = prefix.rstrip("/")
+    # A problem of the whole folder (an empty path) is named by the folder itself.
+    return [
+        replace(p, path=f"{prefix}/{p.path}" if prefix and p.path else p.path or prefix or ".")
+        for p in problems
+    ]

@@ -22,10 +22,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .config import Site
 from .errors import Problem
+from .keys import fold
 from .markup import XML_ILLEGAL
 from .model import Image, Provider, Record, RelatedLink
 from .scan import RECORD_SUFFIXES, iter_record_files, scan_record_files
-from .topics import topic_key
 from .urls import http_url
 
 try:  # libyaml is about 10x faster than the pure-Python parser
@@ -639,7 +639,7 @@ class _Parser:
         for i, item in enumerate(self.items(value, ("topics",), str)):
             path = ("topics", i)
             if len(topics) >= self.max_topics:
-                key = topic_key(item) if isinstance(item, str) else repr(item)
+                key = fold(item) if isinstance(item, str) else repr(item)
                 if key and key not in keys:  # a spelling of a kept topic is no loss
                     first_dropped = first_dropped if dropped else i
                     dropped.add(key)
@@ -651,7 +651,7 @@ class _Parser:
             else:
                 self.warning(path, f"must be text, got {_kind(item)}; dropped")
                 continue
-            key = topic_key(topic)
+            key = fold(topic)
             if not key:
                 self.warning(path, "empty topic; dropped")
                 continue

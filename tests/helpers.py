@@ -15,6 +15,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
+from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedEntries, topic_feed
+from feedgen_news.model import Record
 from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,9 +71,12 @@ def tmpfs(path: Path, size: str) -> Iterator[Path]:
         yield path
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (dotfiles too), by POSIX relative path."""
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+def tree(root: Path, *, dotfiles: bool = True) -> dict[str, bytes]:
+    """Every file under ``root`` by POSIX relative path; without ``dotfiles``, only what a
+    reader of the output can fetch (no manifest, no lock)."""
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and (dotfiles or not p.name.startswith("."))
+    )
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
 
@@ -226,3 +233,12 @@ def gradient_png(
         + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
         + chunk(b"IEND", b"")
     )
+
+
+def feed_entries(
+    *records: Record, name: str = "AI", title: str | None = None, total: int | None = None
+) -> FeedEntries:
+    """A topic feed named ``name`` showing exactly ``records``, as the evaluator would hand
+    them to a renderer (for tests of one renderer; ``evaluate_records`` applies the rules)."""
+    feed = replace(topic_feed(name, Site()), title=title or f"Test News — {name}")
+    return FeedEntries(feed, records, len(records) if total is None else total)

@@ -12,12 +12,12 @@ import pytest
 
 from benchmarks.generate import generate, mutate
 from feedgen_news import __version__
-from feedgen_news.build import _parse_fingerprint, build
-from feedgen_news.cache import RecordCache, cache_file
+from feedgen_news.build import build, build_records
 from feedgen_news.config import Site
+from feedgen_news.ingest import diff, parse_fingerprint
 from feedgen_news.records import load_dir
-from feedgen_news.topics import dedupe, group
 from tests.helpers import build_cmd, run
+from tests.helpers import tree as shared_tree
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -35,11 +35,7 @@ def seeds(tmp_path: Path) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    }
+    return shared_tree(root, dotfiles=False)
 
 
 def test_demo_build_writes_every_feed_and_says_so(seeds: Path, tmp_path: Path) -> None:
@@ -222,40 +218,37 @@ def test_cache_never_changes_what_is_published(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("include_unpublished", [False, True])
-def test_cached_topics_equal_the_pure_grouping(tmp_path: Path, include_unpublished: bool) -> None:
+def test_a_build_through_the_file_cache_equals_one_in_memory(
+    tmp_path: Path, include_unpublished: bool
+) -> None:
+    """The cache file a build bulk-loads, then updates, and the in-memory cache of
+    ``build_records`` are answered by the same evaluator: the same files, byte for byte."""
     corpus = tmp_path / "corpus"
     generate(corpus, 300, seed=11)
     # Duplicates across files and topics: the newer wins, a tie goes to the first path.
     for i, source in enumerate(sorted(corpus.rglob("*.txt"))[:20]):
         shutil.copy(source, corpus / f"dup-{i:02}.txt")
     site = Site(limit=7, include_unpublished=include_unpublished)
-    loaded = load_dir(corpus, site)
-    visible = [r for r in loaded.records if r.is_published or include_unpublished]
-    kept, _ = dedupe(visible)
-    expected = group(kept, site)
-    build(corpus, tmp_path / "out", site, cache_dir=tmp_path / "cache", ping=False)
-    cache = RecordCache(cache_file(tmp_path / "cache", corpus), _parse_fingerprint(site))
-    try:
-        assert not cache.is_empty(), "the cache must be reused, not emptied, for this comparison"
-        losers, _ = cache.duplicates(site)
-        assert losers == {r.path for r in visible} - {r.path for r in kept} != set()
-        assert cache.topics(site, losers) == expected
-    finally:
-        cache.close()
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(corpus, out, site, cache_dir=cache, ping=False)
+    mutate(corpus, 30, seed=4)
+    report = build(corpus, out, site, cache_dir=cache, ping=False)
+    assert 0 < report.parsed < 300, "the cache must be reused, not emptied, for this comparison"
+    assert report.counts.duplicates > 0
+    expected = {o.relpath: o.data for o in build_records(load_dir(corpus, site).records, site)}
+    assert tree(out) == expected
 
 
 def test_diff_of_scan_and_cache_finds_new_changed_and_removed_files() -> None:
-    from feedgen_news.build import _diff
-
     scanned = [("a.txt", 1, 1), ("b.txt", 2, 2), ("d.txt", 4, 4), ("e.txt", -1, -1)]
     cached = [("0.txt", 9, 9), ("b.txt", 2, 3), ("c.txt", 3, 3), ("d.txt", 4, 4), ("e.txt", -1, -1)]
     removed: list[str] = []
-    changed = list(_diff(iter(scanned), iter(cached), removed))
+    changed = list(diff(iter(scanned), iter(cached), removed))
     assert changed == [("a.txt", 1, 1), ("b.txt", 2, 2), ("e.txt", -1, -1)]
     assert removed == ["0.txt", "c.txt"]
     removed = []
-    assert list(_diff(iter(scanned), iter([]), removed)) == scanned and removed == []
-    assert list(_diff(iter([]), iter(cached), removed)) == []
+    assert list(diff(iter(scanned), iter([]), removed)) == scanned and removed == []
+    assert list(diff(iter([]), iter(cached), removed)) == []
     assert removed == [c[0] for c in cached]
 
 
@@ -302,7 +295,7 @@ def test_settings_change_rerenders_and_library_version_is_part_of_the_cache_key(
     renamed = build_cmd(seeds, out, "--base-url", "https://news.example.org/")
     assert " 0 files written" not in renamed.stderr
     assert b"https://news.example.org/all/rss.xml" in (out / "all/rss.xml").read_bytes()
-    assert _parse_fingerprint(Site()).startswith(__version__)
+    assert parse_fingerprint(Site()).startswith(__version__)
 
 
 def test_a_record_outside_the_newest_limit_rewrites_only_the_pages_that_count_it(

@@ -13,11 +13,18 @@ import msgspec
 import pytest
 
 from benchmarks.generate import generate
-from feedgen_news.build import _parse_chunk_rows, _parse_fingerprint
-from feedgen_news.cache import RecordCache, Rows, cache_file, decode_record, encode_record
-from feedgen_news.cache_guard import CacheDamaged
+from feedgen_news.cache import (
+    CacheDamaged,
+    Evaluator,
+    RecordCache,
+    Rows,
+    cache_file,
+    decode_record,
+    encode_record,
+)
 from feedgen_news.config import Site
 from feedgen_news.errors import StorageError
+from feedgen_news.ingest import parse_fingerprint, parse_rows
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import read_record, scan_record_files
 
@@ -32,11 +39,11 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _open(tmp_path: Path, corpus: Path) -> RecordCache:
-    return RecordCache(cache_file(tmp_path / "cache", corpus), _parse_fingerprint(SITE))
+    return RecordCache(cache_file(tmp_path / "cache", corpus), parse_fingerprint(SITE))
 
 
 def _rows(corpus: Path) -> list[Rows]:
-    return _parse_chunk_rows(str(corpus), list(scan_record_files(corpus)), SITE)
+    return parse_rows(str(corpus), list(scan_record_files(corpus)), SITE)
 
 
 def test_bulk_load_swaps_in_a_complete_indexed_file(tmp_path: Path, corpus: Path) -> None:
@@ -49,9 +56,9 @@ def test_bulk_load_swaps_in_a_complete_indexed_file(tmp_path: Path, corpus: Path
     assert not cache.path.with_name(cache.path.name + ".new").exists()
     assert [s[0] for s in cache.iter_stats()] == [r.file[0] for r in rows]
     assert cache.token() != token
-    losers, _ = cache.duplicates(SITE)
-    feeds = cache.feeds(SITE, losers)
-    assert feeds[0].total == sum(1 for r in rows if r.entry and r.entry[4])
+    evaluator = Evaluator(cache, SITE)
+    everything = evaluator.evaluate(evaluator.feed_defs(evaluator.summary())[0])
+    assert everything.total == sum(1 for r in rows if r.entry and r.entry[4])
     cache.close()
     db = sqlite3.connect(cache.path)
     indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}

@@ -9,7 +9,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from feedgen_news.build import evaluate_records
 from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedEntries
 from feedgen_news.markup import XML_ILLEGAL
 from feedgen_news.model import Image, Provider, Record
 from feedgen_news.render.embed import (
@@ -20,7 +22,6 @@ from feedgen_news.render.embed import (
     script_snippet,
 )
 from feedgen_news.render.pages import render_topic_page
-from feedgen_news.topics import Topic, group
 
 HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"
 SITE = Site(title="Example News", base_url="https://news.example.org/", embed_limit=3)
@@ -41,9 +42,9 @@ def record(n: int, **changes: object) -> Record:
     return Record(**fields)  # type: ignore[arg-type]
 
 
-def ai_topic(records: list[Record], site: Site = SITE) -> Topic:
-    [_all, ai] = group(records, site)
-    assert ai.slug == "ai"
+def ai_topic(records: list[Record], site: Site = SITE) -> FeedEntries:
+    [_all, ai] = evaluate_records(records, site)
+    assert ai.feed.slug == "ai"
     return ai
 
 
@@ -93,7 +94,7 @@ def test_embed_page_can_run_nothing_and_load_nothing() -> None:
 
 def test_hostile_text_stays_text() -> None:
     hostile = record(1, title=HOSTILE, provider=Provider(HOSTILE), topics=(HOSTILE,))
-    [_all, topic] = group([hostile], SITE)
+    [_all, topic] = evaluate_records([hostile], SITE)
 
     raw = render_embed_page(topic, SITE)
     page = parse(raw)
@@ -120,7 +121,7 @@ def test_embed_limit_zero_means_every_entry_and_empty_feed_says_so() -> None:
     page = parse(render_embed_page(ai_topic([record(n) for n in range(12)], site), site))
     assert len(page.xpath("//ol/li")) == 12
 
-    [empty] = group([], SITE)
+    [empty] = evaluate_records([], SITE)
     page = parse(render_embed_page(empty, SITE))
     assert page.xpath("//p[@class='empty']")[0].text_content() == "No entries yet."
     assert page.xpath("//h1/a")[0].get("href") == "../index.html"  # all's page: the site index
@@ -169,7 +170,7 @@ def test_snippets_are_escaped_code_blocks_that_paste_as_working_embeds() -> None
 
 @pytest.mark.parametrize("name", [HOSTILE, '" onload="alert(1)'])
 def test_snippets_escape_a_hostile_topic_name(name: str) -> None:
-    [_all, topic] = group([record(1, topics=(name,))], SITE)
+    [_all, topic] = evaluate_records([record(1, topics=(name,))], SITE)
 
     iframe = lxml.html.fragment_fromstring(iframe_snippet(topic, SITE))
     assert iframe.get("title") == f"Example News — {name}"
@@ -180,8 +181,8 @@ def test_snippets_escape_a_hostile_topic_name(name: str) -> None:
 
 
 def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
-    [_all, topic] = group([record(1, topics=("All",))], SITE)
-    assert (topic.slug, topic.relpath) == ("all", "topics/all")
+    [_all, topic] = evaluate_records([record(1, topics=("All",))], SITE)
+    assert (topic.feed.slug, topic.feed.folder) == ("all", "topics/all")
 
     page = parse(render_embed_page(topic, SITE))
 
@@ -197,7 +198,9 @@ def test_text_loses_characters_xml_cannot_carry_as_on_the_pages() -> None:
     # A site title straight from the settings file; records are cleaned when read, a Record
     # built in code is not.
     site = replace(SITE, title="Example\u0001 News")
-    [_all, topic] = group([record(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site)
+    [_all, topic] = evaluate_records(
+        [record(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site
+    )
 
     raw = render_embed_page(topic, site)
     assert not XML_ILLEGAL.search(raw.decode("utf-8"))

@@ -16,10 +16,11 @@ from lxml import etree
 
 from feedgen_news import __version__
 from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedEntries, all_feed
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record
 from feedgen_news.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat, feed_url, page_url
-from feedgen_news.topics import Topic
+from tests.helpers import feed_entries
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -125,12 +126,13 @@ def sample(n: int, **changes: Any) -> Record:
     return replace(record, **changes)
 
 
-def topic_of(*records: Record, slug: str = "ai", name: str = "AI") -> Topic:
-    relpath = "all" if slug == "all" else f"topics/{slug}"
-    return Topic(slug, name, f"Test News — {name}", relpath, records, len(records))
+def topic_of(*records: Record, slug: str = "ai", name: str = "AI") -> FeedEntries:
+    if slug == "all":
+        return FeedEntries(all_feed(replace(SITE, title=name)), records, len(records))
+    return feed_entries(*records, name=name)
 
 
-def render(fmt: FeedFormat, topic: Topic, site: Site = SITE) -> bytes:
+def render(fmt: FeedFormat, topic: FeedEntries, site: Site = SITE) -> bytes:
     return fmt.render(topic, site)
 
 
@@ -360,7 +362,7 @@ def test_atom_titles_and_subtitle_say_they_are_text() -> None:
     # RFC 4287 makes an untyped title text, but some readers (feedparser-rs) take it for HTML
     # and show "AT&T" as "AT&amp;T": the type is written out.
     site = replace(SITE, description="Q&A <daily>")
-    topic = Topic("ai", "AI", "AT&T — AI", "topics/ai", (sample(1, title="AT&T <b>wins</b>"),), 1)
+    topic = feed_entries(sample(1, title="AT&T <b>wins</b>"), title="AT&T — AI")
     data = render(ATOM, topic, site)
     feed = parse_xml(data)
     shown = [
@@ -407,7 +409,7 @@ def test_no_hub_and_no_stylesheet_unless_configured() -> None:
 def test_feed_urls_and_page_urls() -> None:
     everything = topic_of(sample(1), slug="all", name="Test News")
     named_all = topic_of(sample(1), slug="all", name="All")
-    named_all = replace(named_all, relpath="topics/all")
+    named_all = replace(named_all, feed=replace(named_all.feed, folder="topics/all"))
     assert [f.filename for f in FORMATS] == ["rss.xml", "atom.xml", "feed.json"]
     assert [f.media_type for f in FORMATS] == [
         "application/rss+xml",

@@ -194,7 +194,7 @@ def test_two_sites_sharing_one_cache_folder_publish_only_their_own_records(
         built = _run(args, tmp_path)
         assert built.returncode == 0, built.stderr
 
-    real_sync = build_module._sync
+    real_sync = build_module.sync  # type: ignore[attr-defined]  # build imports it: patched there
     site_b: list[subprocess.Popen[str]] = []
 
     def sync_then_let_site_b_run(*args: object, **kwargs: object) -> object:
@@ -206,7 +206,7 @@ def test_two_sites_sharing_one_cache_folder_publish_only_their_own_records(
             proc.wait(timeout=10)
         return parsed
 
-    monkeypatch.setattr(build_module, "_sync", sync_then_let_site_b_run)
+    monkeypatch.setattr(build_module, "sync", sync_then_let_site_b_run)
     result = CliRunner().invoke(main, ["build", "site-a", "-o", "out-a"])
     assert result.exit_code == 0, result.output
     _, stderr_b = site_b[0].communicate(timeout=60)

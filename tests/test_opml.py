@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from feedgen_news.build import evaluate_records
 from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedEntries, all_feed
 from feedgen_news.model import Record
 from feedgen_news.render.opml import render_opml
-from feedgen_news.topics import Topic, group
 
 SITE = Site(
     title='Tom & "Jerry" <News>',
@@ -39,7 +40,7 @@ def parse(data: bytes) -> etree._Element:
 
 
 def test_every_feed_is_one_rss_outline() -> None:
-    topics = group(RECORDS, SITE)
+    topics = evaluate_records(RECORDS, SITE)
     root = parse(render_opml(topics, SITE))
     assert (root.tag, root.get("version")) == ("opml", "2.0")
     outlines = root.findall("body/outline")
@@ -47,13 +48,13 @@ def test_every_feed_is_one_rss_outline() -> None:
         {
             "type": "rss",
             "version": "RSS2",
-            "text": t.title,
-            "title": t.title,
-            "xmlUrl": f"https://feeds.example.org/{t.relpath}/rss.xml",
+            "text": t.feed.title,
+            "title": t.feed.title,
+            "xmlUrl": f"https://feeds.example.org/{t.feed.folder}/rss.xml",
             "htmlUrl": (
                 "https://feeds.example.org/"
-                if t.relpath == "all"
-                else f"https://feeds.example.org/{t.relpath}/"
+                if t.feed.folder == "all"
+                else f"https://feeds.example.org/{t.feed.folder}/"
             ),
             "language": "de",
         }
@@ -65,11 +66,14 @@ def test_every_feed_is_one_rss_outline() -> None:
         'Tom & "Jerry" <News> — C++',
         'Tom & "Jerry" <News> — Économie',
     ]
-    assert outlines[2].get("xmlUrl") == f"https://feeds.example.org/topics/{topics[2].slug}/rss.xml"
+    assert (
+        outlines[2].get("xmlUrl")
+        == f"https://feeds.example.org/topics/{topics[2].feed.slug}/rss.xml"
+    )
 
 
 def test_head_dates_are_the_newest_entry_not_the_clock() -> None:
-    root = parse(render_opml(group(RECORDS, SITE), SITE))
+    root = parse(render_opml(evaluate_records(RECORDS, SITE), SITE))
     assert root.findtext("head/title") == 'Tom & "Jerry" <News>'
     assert root.findtext("head/dateCreated") == "Tue, 09 Mar 2021 08:00:00 GMT"
     assert root.findtext("head/dateModified") == "Tue, 09 Mar 2021 08:00:00 GMT"
@@ -79,17 +83,19 @@ def test_head_dates_are_the_newest_entry_not_the_clock() -> None:
 
 
 def test_no_records_means_no_dates() -> None:
-    empty = Topic("all", "x", "x", "all", (), 0)
+    empty = FeedEntries(all_feed(Site(title="x")), (), 0)
     root = parse(render_opml([empty], Site()))
     assert root.find("head/dateCreated") is None
     assert len(root.findall("body/outline")) == 1
 
 
 def test_same_input_same_bytes() -> None:
-    assert render_opml(group(RECORDS, SITE), SITE) == render_opml(group(RECORDS, SITE), SITE)
+    assert render_opml(evaluate_records(RECORDS, SITE), SITE) == render_opml(
+        evaluate_records(RECORDS, SITE), SITE
+    )
 
 
 def test_newlines_and_tabs_in_titles_survive_as_data() -> None:
     site = Site(title="Line\none\tand two")
-    root = parse(render_opml(group(RECORDS, site), site))
+    root = parse(render_opml(evaluate_records(RECORDS, site), site))
     assert root.findall("body/outline")[0].get("title") == "Line\none\tand two"

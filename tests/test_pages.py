@@ -10,11 +10,13 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from feedgen_news.build import evaluate_records
 from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedEntries
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.render import render_site
 from feedgen_news.render.pages import render_index, render_topic_page
-from feedgen_news.topics import Topic, group
+from tests.helpers import feed_entries
 
 SITE = Site(
     title="Example & News",
@@ -79,12 +81,14 @@ PLAIN = Record(
 )
 
 
-def topics(records: tuple[Record, ...] = (SEED, EVIL, PLAIN), site: Site = SITE) -> list[Topic]:
-    return group(records, site)
+def topics(
+    records: tuple[Record, ...] = (SEED, EVIL, PLAIN), site: Site = SITE
+) -> list[FeedEntries]:
+    return evaluate_records(records, site)
 
 
-def by_slug(ts: list[Topic], slug: str) -> Topic:
-    return next(t for t in ts if t.slug == slug)
+def by_slug(ts: list[FeedEntries], slug: str) -> FeedEntries:
+    return next(t for t in ts if t.feed.slug == slug)
 
 
 def parse(data: bytes) -> lxml.html.HtmlElement:
@@ -279,7 +283,7 @@ def test_embed_snippets_are_on_the_topic_page() -> None:
 
 
 def test_empty_topic_page() -> None:
-    topic = Topic("quiet", "Quiet", "Example & News — Quiet", "topics/quiet", (), 0)
+    topic = feed_entries(name="Quiet", title="Example & News — Quiet")
     doc = parse(render_topic_page(topic, SITE))
     assert doc.xpath("//section[h2[@id='latest']]/p")[0].text == "No entries yet."
     assert doc.xpath("//header/p[@class='meta']")[0].text_content() == "0 entries"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..config import Site
+from ..feeddefs import FeedEntries, FeedListing
 from ..layout import EMBED_JS, EMBED_PAGE, INDEX_PAGE, OPML_FILE, OutputFile, feed_file
-from ..topics import FeedInfo, Topic
 from .embed import embed_script, render_embed_page
 from .formats import FORMATS
 from .opml import render_opml
@@ -20,32 +20,38 @@ from .pages import render_index, render_topic_page
 SITE_FILES = (INDEX_PAGE, OPML_FILE, EMBED_JS)
 
 
-def render_site(feeds: Sequence[Topic], site: Site) -> list[OutputFile]:
+def render_site(feeds: Sequence[FeedEntries], site: Site) -> list[OutputFile]:
     """Every output file for these feeds (``all`` first)."""
     outputs: list[OutputFile] = []
-    for feed in feeds:
-        outputs.extend(render_feed_files(feed, site))
+    for entries in feeds:
+        outputs.extend(render_feed_files(entries, site))
     outputs.extend(render_site_files(feeds, site))
     return outputs
 
 
-def render_feed_files(feed: Topic, site: Site, *, page_only: bool = False) -> list[OutputFile]:
+def render_feed_files(
+    entries: FeedEntries, site: Site, *, page_only: bool = False
+) -> list[OutputFile]:
     """A feed's files (``feed_files`` and ``page_file``); with ``page_only``, just its page."""
     files: list[OutputFile] = []
     if not page_only:
         files += [
-            OutputFile(feed_file(feed.relpath, f.filename), f.render(feed, site)) for f in FORMATS
+            OutputFile(feed_file(entries.feed.folder, f.filename), f.render(entries, site))
+            for f in FORMATS
         ]
-        files.append(OutputFile(feed_file(feed.relpath, EMBED_PAGE), render_embed_page(feed, site)))
-    page = page_file(feed)
+        files.append(
+            OutputFile(feed_file(entries.feed.folder, EMBED_PAGE), render_embed_page(entries, site))
+        )
+    page = page_file(entries)
     if page is not None:
-        files.append(OutputFile(page, render_topic_page(feed, site)))
+        files.append(OutputFile(page, render_topic_page(entries, site)))
     return files
 
 
-def render_site_files(feeds: Sequence[FeedInfo], site: Site) -> list[OutputFile]:
+def render_site_files(feeds: Sequence[FeedListing], site: Site) -> list[OutputFile]:
     """Files about the whole site (``SITE_FILES``): cheap, so rendered on every build that
-    changed anything. ``feeds[0]`` is `all`; the index shows its entries if it is a ``Topic``."""
+    changed anything. ``feeds[0]`` is `all`; the index shows its entries if they were read
+    (``FeedEntries``)."""
     files = [
         OutputFile(INDEX_PAGE, render_index(feeds, site)),
         OutputFile(OPML_FILE, render_opml(feeds, site)),
@@ -55,22 +61,25 @@ def render_site_files(feeds: Sequence[FeedInfo], site: Site) -> list[OutputFile]
     return files
 
 
-def feed_files(feed: FeedInfo) -> list[str]:
+def feed_files(entries: FeedListing) -> list[str]:
     """The files that show only the feed's newest entries: its feeds and its embed list."""
-    return [feed_file(feed.relpath, name) for name in [*(f.filename for f in FORMATS), EMBED_PAGE]]
+    return [
+        feed_file(entries.feed.folder, name)
+        for name in [*(f.filename for f in FORMATS), EMBED_PAGE]
+    ]
 
 
-def page_file(feed: FeedInfo) -> str | None:
+def page_file(entries: FeedListing) -> str | None:
     """The feed's HTML page (which also shows its total), or None for `all`: the site index."""
-    return None if feed.is_all else feed_file(feed.relpath, INDEX_PAGE)
+    return None if entries.feed.is_all else feed_file(entries.feed.folder, INDEX_PAGE)
 
 
-def output_paths(feeds: Sequence[FeedInfo]) -> list[str]:
+def output_paths(feeds: Sequence[FeedListing]) -> list[str]:
     """Every file a build of these feeds writes."""
     paths: list[str] = []
-    for feed in feeds:
-        page = page_file(feed)
-        paths += feed_files(feed) + ([] if page is None else [page])
+    for entries in feeds:
+        page = page_file(entries)
+        paths += feed_files(entries) + ([] if page is None else [page])
     return [*paths, *SITE_FILES]
 
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from ..config import Site
+from ..feeddefs import FeedEntries
 from ..layout import ATOM_FILE, feed_file, page_path
-from ..topics import Topic
 from . import feedgen_xml
 
 FILENAME = ATOM_FILE
 MEDIA_TYPE = "application/atom+xml"
 
 
-def render(topic: Topic, site: Site) -> bytes:
+def render(entries: FeedEntries, site: Site) -> bytes:
     """The topic's Atom 1.0 document as UTF-8 bytes; its id is its own URL."""
     return feedgen_xml.render(
-        topic,
+        entries,
         site,
         "atom",
-        self_url=site.url(feed_file(topic.relpath, FILENAME)),
-        page_url=site.url(page_path(topic.relpath)),
+        self_url=site.url(feed_file(entries.feed.folder, FILENAME)),
+        page_url=site.url(page_path(entries.feed.folder)),
     )

@@ -13,10 +13,10 @@ from __future__ import annotations
 from importlib import resources
 
 from ..config import Site
+from ..feeddefs import FeedEntries
 from ..layout import EMBED_JS, EMBED_PAGE, feed_file
 from ..markup import EMBED_CSP, escape_html, human_date, iso_time
 from ..model import Record
-from ..topics import Topic
 from ..urls import is_http_url
 from .formats import JSON, RSS, feed_href, feed_url, page_href
 
@@ -48,14 +48,14 @@ def embed_script() -> bytes:
     return resources.files("feedgen_news").joinpath("static", EMBED_JS).read_bytes()
 
 
-def json_feed_url(topic: Topic, site: Site) -> str:
+def json_feed_url(entries: FeedEntries, site: Site) -> str:
     """The absolute URL of a feed's JSON Feed, which embed.js reads."""
-    return feed_url(topic, site, JSON)
+    return feed_url(entries, site, JSON)
 
 
-def embed_page_url(topic: Topic, site: Site) -> str:
+def embed_page_url(entries: FeedEntries, site: Site) -> str:
     """The absolute URL of a feed's embed.html, which the iframe snippet shows."""
-    return site.url(feed_file(topic.relpath, EMBED_PAGE))
+    return site.url(feed_file(entries.feed.folder, EMBED_PAGE))
 
 
 def _text(value: str) -> str:
@@ -75,16 +75,17 @@ def _entry(record: Record) -> str:
     return f'<li>{heading}<span class="meta">{meta}</span></li>\n'
 
 
-def render_embed_page(topic: Topic, site: Site) -> bytes:
+def render_embed_page(entries: FeedEntries, site: Site) -> bytes:
     """The feed's ``embed.html``: its latest ``site.embed_limit`` entries, for an ``<iframe>``.
 
     ``embed_limit = 0`` means every entry of the feed, like ``limit``. Deterministic: the same
     topic and site give the same bytes.
     """
-    shown = topic.records[: site.embed_limit] if site.embed_limit > 0 else topic.records
-    here = feed_file(topic.relpath, EMBED_PAGE)
-    page = _text(page_href(topic, here))
-    rss = _text(feed_href(topic, RSS, here))
+    shown = entries.records[: site.embed_limit] if site.embed_limit > 0 else entries.records
+    here = feed_file(entries.feed.folder, EMBED_PAGE)
+    title = _text(entries.feed.title)
+    page = _text(page_href(entries, here))
+    rss = _text(feed_href(entries, RSS, here))
     if shown:
         items = "".join(_entry(r) for r in shown)
         body = f"<ol>\n{items}</ol>\n"
@@ -99,12 +100,12 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
         '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
         '<meta name="robots" content="noindex">\n'
-        f"<title>{_text(topic.title)}</title>\n"
+        f"<title>{title}</title>\n"
         '<base target="_blank">\n'
         f"<style>\n{_CSS}</style>\n"
         "</head>\n"
         "<body>\n"
-        f'<h1><a href="{page}" target="_blank" rel="noopener">{_text(topic.title)}</a></h1>\n'
+        f'<h1><a href="{page}" target="_blank" rel="noopener">{title}</a></h1>\n'
         f"{body}"
         f'<footer><a href="{page}" target="_blank" rel="noopener">More</a> · '
         f'<a href="{rss}" target="_blank" rel="noopener">RSS feed</a></footer>\n'
@@ -114,32 +115,32 @@ def render_embed_page(topic: Topic, site: Site) -> bytes:
     return html.encode("utf-8")
 
 
-def iframe_snippet(topic: Topic, site: Site) -> str:
+def iframe_snippet(entries: FeedEntries, site: Site) -> str:
     """The ``<iframe>`` a site owner pastes to show ``embed.html`` (plain HTML, not escaped).
 
     The sandbox allows no scripts; popups are allowed so links open in a new tab, unsandboxed.
     """
     return (
-        f'<iframe src="{_text(embed_page_url(topic, site))}" title="{_text(topic.title)}" '
+        f'<iframe src="{_text(embed_page_url(entries, site))}" title="{_text(entries.feed.title)}" '
         'width="100%" height="420" loading="lazy" style="border:0;max-width:100%" '
         'sandbox="allow-popups allow-popups-to-escape-sandbox"></iframe>'
     )
 
 
-def script_snippet(topic: Topic, site: Site, limit: int = SCRIPT_LIMIT) -> str:
+def script_snippet(entries: FeedEntries, site: Site, limit: int = SCRIPT_LIMIT) -> str:
     """The ``<div>`` + ``<script>`` a site owner pastes to render the feed with embed.js."""
     return (
-        f'<div data-feedgen-news="{_text(json_feed_url(topic, site))}" data-limit="{limit}">'
+        f'<div data-feedgen-news="{_text(json_feed_url(entries, site))}" data-limit="{limit}">'
         "</div>\n"
         f'<script src="{_text(site.url(EMBED_JS))}" async></script>'
     )
 
 
-def embed_snippets_html(topic: Topic, site: Site) -> str:
+def embed_snippets_html(entries: FeedEntries, site: Site) -> str:
     """Both snippets as escaped ``<pre><code>`` blocks, ready to drop into the topic page."""
     blocks = (
-        ("Embed with an iframe (no script runs on your page)", iframe_snippet(topic, site)),
-        ("Embed with a script (inherits your page's styles)", script_snippet(topic, site)),
+        ("Embed with an iframe (no script runs on your page)", iframe_snippet(entries, site)),
+        ("Embed with a script (inherits your page's styles)", script_snippet(entries, site)),
     )
     return "".join(
         f'<p class="embed-label">{_text(label)}</p>\n'

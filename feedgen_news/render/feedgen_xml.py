@@ -30,9 +30,9 @@ from lxml import etree
 
 from .. import __version__
 from ..config import Site
+from ..feeddefs import FeedEntries
 from ..markup import clean, escape_html
 from ..model import Image, Record
-from ..topics import Topic
 from ..urls import is_http_url
 from .entry_html import content_html, entry_tags, entry_title, summary_text
 
@@ -49,10 +49,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EXTENSION = "news"
 
 
-def render(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str) -> bytes:
+def render(entries: FeedEntries, site: Site, kind: Kind, *, self_url: str, page_url: str) -> bytes:
     """The topic's RSS or Atom document as UTF-8 bytes, newest entry first."""
-    fg = _feed(topic, site, kind, self_url=self_url, page_url=page_url)
-    for record in topic.records:
+    fg = _feed(entries, site, kind, self_url=self_url, page_url=page_url)
+    for record in entries.records:
         # feedgen prepends by default; the topic's records are already newest first.
         fe = fg.add_entry(order="append")
         _entry(fe, record, site, kind)
@@ -64,13 +64,13 @@ def render(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str
     return out
 
 
-def _feed(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str) -> Any:
+def _feed(entries: FeedEntries, site: Site, kind: Kind, *, self_url: str, page_url: str) -> Any:
     fg = FeedGenerator()
     fg.register_extension(_EXTENSION, _NewsFeed, _NewsEntry)
     ext: _NewsFeed = getattr(fg, _EXTENSION)
     ext.site = site
-    fg.title(clean(topic.title) or topic.slug)
-    fg.description(clean(site.description) or clean(topic.title))
+    fg.title(clean(entries.feed.title) or entries.feed.slug)
+    fg.description(clean(site.description) or clean(entries.feed.title))
     fg.language(site.language)
     if kind == "rss":
         fg.generator(f"{GENERATOR} {__version__}")
@@ -87,7 +87,7 @@ def _feed(topic: Topic, site: Site, kind: Kind, *, self_url: str, page_url: str)
         fg.link(href=site.hub, rel="hub")
     # Last, because feedgen takes the RSS channel <link> from the last feed link.
     fg.link(href=page_url, rel="alternate", type="text/html")
-    newest = max((record.published for record in topic.records), default=EPOCH)
+    newest = max((record.published for record in entries.records), default=EPOCH)
     fg.updated(newest)  # also RSS lastBuildDate; feedgen would default to now
     return fg
 

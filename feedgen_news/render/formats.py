@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Site
+from ..feeddefs import FeedEntries, FeedListing
 from ..layout import feed_file, page_html, page_path, relative_link
-from ..topics import FeedInfo, Topic
 from . import atom, jsonfeed, rss
 
 
@@ -26,7 +26,7 @@ class FeedFormat:
     filename: str
     media_type: str
     label: str
-    render: Callable[[Topic, Site], bytes]
+    render: Callable[[FeedEntries, Site], bytes]
 
 
 RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, "RSS", rss.render)
@@ -35,25 +35,25 @@ JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, "JSON Feed", jsonfeed.
 FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
 
 
-def feed_url(topic: FeedInfo, site: Site, fmt: FeedFormat) -> str:
+def feed_url(entries: FeedListing, site: Site, fmt: FeedFormat) -> str:
     """The absolute URL a feed file is published at."""
-    return site.url(feed_file(topic.relpath, fmt.filename))
+    return site.url(feed_file(entries.feed.folder, fmt.filename))
 
 
-def page_url(topic: FeedInfo, site: Site) -> str:
+def page_url(entries: FeedListing, site: Site) -> str:
     """The feed's HTML page: the site's home page for the `all` feed."""
-    return site.url(page_path(topic.relpath))
+    return site.url(page_path(entries.feed.folder))
 
 
-def feed_href(topic: FeedInfo, fmt: FeedFormat, here: str) -> str:
+def feed_href(entries: FeedListing, fmt: FeedFormat, here: str) -> str:
     """The relative link from the output file ``here`` to one of the feed's files."""
-    return relative_link(here, feed_file(topic.relpath, fmt.filename))
+    return relative_link(here, feed_file(entries.feed.folder, fmt.filename))
 
 
-def page_href(topic: FeedInfo, here: str) -> str:
+def page_href(entries: FeedListing, here: str) -> str:
     """The relative link from the output file ``here`` to the feed's HTML page (a file, never a
     folder: from disk a folder opens a directory listing)."""
-    return relative_link(here, page_html(topic.relpath))
+    return relative_link(here, page_html(entries.feed.folder))
 
 
 __all__ = [

@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 from ..config import Site
+from ..feeddefs import FeedEntries
 from ..layout import JSON_FEED_FILE, feed_file, page_path
 from ..markup import clean
 from ..model import Provider, Record
-from ..topics import Topic
 from ..urls import is_http_url
 from .entry_html import content_html, entry_tags, entry_title, summary_text
 
@@ -22,16 +22,16 @@ MEDIA_TYPE = "application/feed+json"
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def render(topic: Topic, site: Site) -> bytes:
+def render(entries: FeedEntries, site: Site) -> bytes:
     """The topic's JSON Feed 1.1 document as UTF-8 bytes (stable key order and layout)."""
     author: dict[str, str] = {"name": clean(site.author_name)}
     if site.author_email:
         author["url"] = f"mailto:{site.author_email}"
     feed: dict[str, Any] = {
         "version": VERSION,
-        "title": clean(topic.title) or topic.slug,
-        "home_page_url": site.url(page_path(topic.relpath)),
-        "feed_url": site.url(feed_file(topic.relpath, FILENAME)),
+        "title": clean(entries.feed.title) or entries.feed.slug,
+        "home_page_url": site.url(page_path(entries.feed.folder)),
+        "feed_url": site.url(feed_file(entries.feed.folder, FILENAME)),
         "description": clean(site.description),
         "language": site.language,
         "authors": [author],
@@ -39,7 +39,7 @@ def render(topic: Topic, site: Site) -> bytes:
     }
     if site.hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.hub}]
-    feed["items"] = [_item(record) for record in topic.records]
+    feed["items"] = [_item(record) for record in entries.records]
     # Compact: with an indent, json falls back from its C encoder to a pure-Python one (5x slower).
     text = json.dumps(feed, ensure_ascii=False, separators=(",", ":"))
     # Lone surrogates cannot be encoded; records are cleaned at validation, this keeps it total.

@@ -11,17 +11,17 @@ from email.utils import format_datetime
 from html import escape
 
 from ..config import Site
+from ..feeddefs import FeedListing
 from ..markup import clean
-from ..topics import FeedInfo
 from .formats import RSS, feed_url, page_url
 
 OPML_DOCS = "http://opml.org/spec2.opml"
 
 
-def render_opml(topics: Sequence[FeedInfo], site: Site) -> bytes:
+def render_opml(listings: Sequence[FeedListing], site: Site) -> bytes:
     """``OUTPUT/feeds.opml``: an outline ``type="rss"`` with text, title, xmlUrl and htmlUrl for
-    every feed, in the order given (``topics.group()`` puts ``all`` first)."""
-    dates = [t.newest for t in topics if t.newest is not None]
+    every feed, in the order given (the evaluator puts ``all`` first)."""
+    dates = [listing.newest for listing in listings if listing.newest is not None]
     head = [f"<title>{_x(site.title)}</title>"]
     if dates:
         # RFC 822 dates, as OPML 2.0 asks; the newest entry's date keeps the bytes stable.
@@ -33,10 +33,11 @@ def render_opml(topics: Sequence[FeedInfo], site: Site) -> bytes:
         head.append(f"<ownerEmail>{_x(site.author_email)}</ownerEmail>")
     head.append(f"<docs>{OPML_DOCS}</docs>")
     outlines = "".join(
-        f'    <outline type="rss" version="RSS2" text="{_x(t.title)}" title="{_x(t.title)}" '
-        f'xmlUrl="{_x(feed_url(t, site, RSS))}" htmlUrl="{_x(page_url(t, site))}" '
+        f'    <outline type="rss" version="RSS2" text="{_x(listing.feed.title)}" '
+        f'title="{_x(listing.feed.title)}" '
+        f'xmlUrl="{_x(feed_url(listing, site, RSS))}" htmlUrl="{_x(page_url(listing, site))}" '
         f'language="{_x(site.language)}"/>\n'
-        for t in topics
+        for listing in listings
     )
     document = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

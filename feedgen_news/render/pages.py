@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..config import Site
+from ..feeddefs import FeedEntries, FeedListing
+from ..keys import slugify
 from ..layout import INDEX_PAGE, OPML_FILE, feed_file, page_html, relative_link, topic_folder
 from ..markup import PAGE_CSP, escape_html, human_date, iso_time
 from ..model import Image, Record
-from ..topics import FeedInfo, Topic, slugify
 from ..urls import is_http_url
 from .embed import embed_snippets_html
 from .entry_html import summary_text
@@ -67,16 +68,16 @@ border-top:1px solid var(--rule);font-size:.85rem;color:var(--muted)}
 """
 
 
-def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
+def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
     """``OUTPUT/index.html``: every feed with its entry count, newest date and subscribe links,
     then the latest entries of the ``all`` feed (this page is its home page).
 
-    ``topics[0]`` is the ``all`` feed, as ``topics.group()`` returns it, with its records.
+    ``listings[0]`` is the ``all`` feed, with its records when they were read (``FeedEntries``).
     """
-    first = topics[0] if topics else None
-    everything = first if isinstance(first, Topic) else None
+    first = listings[0] if listings else None
+    everything = first if isinstance(first, FeedEntries) else None
     here = INDEX_PAGE
-    rows = "".join(_feed_row(t, here) for t in topics)
+    rows = "".join(_feed_row(listing, here) for listing in listings)
     opml = escape_html(relative_link(here, OPML_FILE))
     main = (
         '<section aria-labelledby="feeds">\n'
@@ -103,18 +104,19 @@ def render_index(topics: Sequence[FeedInfo], site: Site) -> bytes:
     )
 
 
-def render_topic_page(topic: Topic, site: Site) -> bytes:
+def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
     """``OUTPUT/topics/<slug>/index.html``: the topic feed's latest entries, readable, with
     autodiscovery for its three feeds and its subscribe links."""
-    here = feed_file(topic.relpath, INDEX_PAGE)
+    here = feed_file(entries.feed.folder, INDEX_PAGE)
     home = f'<a href="{escape_html(relative_link(here, INDEX_PAGE))}">{escape_html(site.title)}</a>'
     crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; '
-    crumbs += f'<span aria-current="page">{escape_html(topic.name)}</span></nav>\n'
-    header = f'{crumbs}<h1>{escape_html(topic.name)}</h1>\n<p class="meta">{_summary(topic)}</p>\n'
+    name = escape_html(entries.feed.name)
+    crumbs += f'<span aria-current="page">{name}</span></nav>\n'
+    header = f'{crumbs}<h1>{name}</h1>\n<p class="meta">{_summary(entries)}</p>\n'
     links = "".join(
-        f'<li><a href="{escape_html(feed_href(topic, fmt, here))}" type="{fmt.media_type}">'
+        f'<li><a href="{escape_html(feed_href(entries, fmt, here))}" type="{fmt.media_type}">'
         f"{fmt.label}</a> "
-        f"<code>{escape_html(feed_url(topic, site, fmt))}</code></li>\n"
+        f"<code>{escape_html(feed_url(entries, site, fmt))}</code></li>\n"
         for fmt in FORMATS
     )
     opml = escape_html(relative_link(here, OPML_FILE))
@@ -127,14 +129,14 @@ def render_topic_page(topic: Topic, site: Site) -> bytes:
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
         "</section>\n"
     )
-    main += _latest(topic, here, heading="Latest entries")
-    main += _embed_section(topic, site)
+    main += _latest(entries, here, heading="Latest entries")
+    main += _embed_section(entries, site)
     return _document(
         site,
         here,
-        title=topic.title,
-        description=f"{topic.name}: the latest entries of {site.title}",
-        alternates=topic,
+        title=entries.feed.title,
+        description=f"{entries.feed.name}: the latest entries of {site.title}",
+        alternates=entries,
         header=header,
         main=main,
     )
@@ -146,7 +148,7 @@ def _document(
     *,
     title: str,
     description: str,
-    alternates: Topic | None,
+    alternates: FeedEntries | None,
     header: str,
     main: str,
 ) -> bytes:
@@ -190,49 +192,49 @@ def _document(
     return html.encode("utf-8")
 
 
-def _feed_row(topic: FeedInfo, here: str) -> str:
-    name = "All topics" if topic.is_all else topic.name
+def _feed_row(entries: FeedListing, here: str) -> str:
+    name = "All topics" if entries.feed.is_all else entries.feed.name
     subscribe = " · ".join(
-        f'<a href="{escape_html(feed_href(topic, fmt, here))}" type="{fmt.media_type}" '
+        f'<a href="{escape_html(feed_href(entries, fmt, here))}" type="{fmt.media_type}" '
         f'aria-label="{escape_html(f"{name}: {fmt.label} feed")}">'
         f"{fmt.label}</a>"
         for fmt in FORMATS
     )
     return (
         "<li>\n"
-        f'<h3><a href="{escape_html(page_href(topic, here))}">{escape_html(name)}</a></h3>\n'
-        f'<p class="meta">{_summary(topic)}</p>\n'
+        f'<h3><a href="{escape_html(page_href(entries, here))}">{escape_html(name)}</a></h3>\n'
+        f'<p class="meta">{_summary(entries)}</p>\n'
         f'<p class="subscribe">Subscribe: {subscribe}</p>\n'
         "</li>\n"
     )
 
 
-def _summary(topic: FeedInfo) -> str:
+def _summary(entries: FeedListing) -> str:
     """``12 entries · newest <time>`` (and how many the feed keeps when it is limited)."""
-    count = f"{topic.total} {'entry' if topic.total == 1 else 'entries'}"
-    if topic.shown < topic.total:
-        count += f" (the feeds carry the latest {topic.shown})"
-    newest = topic.newest
+    count = f"{entries.total} {'entry' if entries.total == 1 else 'entries'}"
+    if entries.shown < entries.total:
+        count += f" (the feeds carry the latest {entries.shown})"
+    newest = entries.newest
     if newest is None:
         return count
     return f"{count} · newest {_time(newest)}"
 
 
-def _latest(topic: Topic, here: str, *, heading: str) -> str:
-    if topic.records:
-        items = "".join(_entry(r, here) for r in topic.records)
+def _latest(entries: FeedEntries, here: str, *, heading: str) -> str:
+    if entries.records:
+        items = "".join(_entry(r, here) for r in entries.records)
         body = f'<ol class="entries">\n{items}</ol>\n'
     else:
         body = '<p class="note">No entries yet.</p>\n'
     return f'<section aria-labelledby="latest">\n<h2 id="latest">{heading}</h2>\n{body}</section>\n'
 
 
-def _embed_section(topic: Topic, site: Site) -> str:
+def _embed_section(entries: FeedEntries, site: Site) -> str:
     # Issue 6: the copy-paste embed snippets (iframe and embed.js) for this feed.
     return (
         '<section aria-labelledby="embed">\n'
         '<h2 id="embed">Embed this feed</h2>\n'
-        f"{embed_snippets_html(topic, site)}"
+        f"{embed_snippets_html(entries, site)}"
         "</section>\n"
     )
 
@@ -297,8 +299,8 @@ def _thumbnail(image: Image) -> str:
     )
 
 
-def _feed_title(topic: FeedInfo, fmt: FeedFormat) -> str:
-    return f"{topic.title} ({fmt.label})"
+def _feed_title(entries: FeedListing, fmt: FeedFormat) -> str:
+    return f"{entries.feed.title} ({fmt.label})"
 
 
 def _time(when: datetime) -> str:

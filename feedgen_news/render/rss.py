@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from ..config import Site
+from ..feeddefs import FeedEntries
 from ..layout import RSS_FILE, feed_file, page_path
-from ..topics import Topic
 from . import feedgen_xml
 
 FILENAME = RSS_FILE
 MEDIA_TYPE = "application/rss+xml"
 
 
-def render(topic: Topic, site: Site) -> bytes:
+def render(entries: FeedEntries, site: Site) -> bytes:
     """The topic's RSS 2.0 document as UTF-8 bytes."""
     out = feedgen_xml.render(
-        topic,
+        entries,
         site,
         "rss",
-        self_url=site.url(feed_file(topic.relpath, FILENAME)),
-        page_url=site.url(page_path(topic.relpath)),
+        self_url=site.url(feed_file(entries.feed.folder, FILENAME)),
+        page_url=site.url(page_path(entries.feed.folder)),
     )
     return hex_escapes(out)
 

@@ -10,7 +10,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from .errors import ConfigError, StorageError
+from ..errors import ConfigError, StorageError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_FULL = 13

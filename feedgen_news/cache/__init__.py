@@ -1,0 +1,22 @@
+"""The record cache (SQLite): storage, its codec, and the one evaluator of feed definitions."""
+
+from .codec import ParsedFile, Rows, decode_record, encode_record, prepare
+from .evaluate import Counts, Evaluator, StoredFeed, Summary
+from .guard import CacheDamaged
+from .storage import RecordCache, cache_file, open_cache
+
+__all__ = [
+    "CacheDamaged",
+    "Counts",
+    "Evaluator",
+    "ParsedFile",
+    "RecordCache",
+    "Rows",
+    "StoredFeed",
+    "Summary",
+    "cache_file",
+    "decode_record",
+    "encode_record",
+    "open_cache",
+    "prepare",
+]
