@@ -29,6 +29,16 @@ from .scan import outside_links_warning, scan_record_files
 from .workers import workers
 
 DEFAULT_CACHE_DIR = ".feedgen-news"
+__all__ = [
+    "DEFAULT_CACHE_DIR",
+    "BuildReport",
+    "CheckReport",
+    "Counts",
+    "build",
+    "build_records",
+    "check",
+    "evaluate_records",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, BuildReport, build, check
-from .cache import Counts
+from .build import DEFAULT_CACHE_DIR, BuildReport, Counts, build, check
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
 from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, StorageError, printable
 from .signals import Terminated, sigterm_raises

@@ -20,6 +20,8 @@ EMBED_PAGE = "embed.html"  # in each feed's folder: the list an <iframe> shows
 INDEX_PAGE = "index.html"  # the site's home page, and each topic's page in its folder
 OPML_FILE = "feeds.opml"  # at the top: every feed, for importing into a reader
 EMBED_JS = "embed.js"  # at the top: the script the embed snippet loads
+MANIFEST_NAME = ".feedgen-news-manifest.json"  # at the top: what the tool wrote, and its state
+LOCK_NAME = ".feedgen-news.lock"  # at the top: held while a build writes the folder
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,28 +4,29 @@ of unchanged bytes, crash-safe removal of files an earlier build wrote and this 
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import stat
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import guard
-from .errors import ConfigError, LockError, printable
-from .layout import OutputFile
+from .errors import ConfigError, printable
+from .fsio import (
+    TMP_SUFFIX,
+    atomic_write,
+    file_lock,
+    fsync_dir,
+    naming_full_disk,
+    write_temporary,
+)
+from .layout import LOCK_NAME, MANIFEST_NAME, OutputFile
 
-MANIFEST_NAME = ".feedgen-news-manifest.json"
-LOCK_NAME = ".feedgen-news.lock"
-_TMP_SUFFIX = ".feedgen-news-tmp"
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,85 +111,6 @@ def _holds_only_the_lock(root: Path) -> bool:
         return [p.name for p in root.iterdir()] == [LOCK_NAME]
     except OSError:
         return False
-
-
-@contextmanager
-def file_lock(
-    path: Path,
-    timeout: float,
-    busy: str,
-    *,
-    wait: float | None = None,
-    prepare: Callable[[], None] | None = None,
-) -> Iterator[None]:
-    """Hold an exclusive flock on ``path`` (created if missing); ``busy`` starts the LockError.
-
-    Waits ``wait`` seconds (default ``timeout``, the user's setting the message names). An
-    flock is released by the kernel when its process dies, so it never goes stale. ``prepare``
-    runs before each attempt to open the file (it makes the folder).
-    """
-    deadline = time.monotonic() + (timeout if wait is None else wait)
-    while True:
-        if prepare is not None:
-            prepare()
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        _held_locks.add(fd)
-        try:
-            _flock(fd, deadline, busy, timeout)
-            if _is_at(fd, path):
-                break
-        except BaseException:
-            _held_locks.discard(fd)
-            os.close(fd)
-            raise
-        _held_locks.discard(fd)
-        os.close(fd)  # its holder removed the file before letting go: lock the new one
-    try:
-        yield
-    finally:
-        _held_locks.discard(fd)
-        os.close(fd)  # closing releases the flock
-
-
-def _flock(fd: int, deadline: float, busy: str, timeout: float) -> None:
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            if time.monotonic() >= deadline:
-                raise LockError(
-                    f"{busy}; gave up after {timeout:g} s (raise --lock-timeout to wait longer)"
-                ) from None
-            time.sleep(0.05)
-
-
-def _is_at(fd: int, path: Path) -> bool:
-    """Whether the file open as ``fd`` is still the one at ``path``."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return False
-    mine = os.fstat(fd)
-    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
-
-
-# A forked child shares its parent's open lock files, and an flock lasts until every copy is
-# closed: a worker that outlived its build would keep every later build out (exit 75). So each
-# child closes its copies at once (close-on-exec covers exec, not fork).
-_held_locks: set[int] = set()
-
-
-def _close_locks_in_child() -> None:
-    for fd in _held_locks:
-        with suppress(OSError):
-            os.close(fd)
-    _held_locks.clear()
-
-
-os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def read_manifest(root: Path) -> Manifest:
@@ -286,7 +208,7 @@ class Publication:
                     if self._old_manifest is None:
                         path.unlink()
                     else:
-                        _atomic_write(path, self._old_manifest)
+                        atomic_write(path, self._old_manifest)
 
     def add(self, out: OutputFile) -> None:
         """Stage one file: written beside its final place, unless its bytes are unchanged."""
@@ -327,7 +249,7 @@ class Publication:
             os.sync()
         self._switching = True
         for tmp, path in sorted(self._staged, key=lambda staged: staged[1]):
-            with _naming(path):
+            with naming_full_disk(path):
                 tmp.replace(path)
         folders = {path.parent for _, path in self._staged}
         self._staged.clear()
@@ -375,9 +297,9 @@ def stage(root: Path, out: OutputFile) -> Staged:
     digest = sha256(out.data)
     if _same_bytes(path, out.data):
         return Staged(out.relpath, digest, None)
-    with _naming(path.parent):
+    with naming_full_disk(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
-    return Staged(out.relpath, digest, str(_write_temporary(path, out.data)))
+    return Staged(out.relpath, digest, str(write_temporary(path, out.data)))
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -397,60 +319,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-@contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    """A full disk names the file being written (a write's ENOSPC names none, a rename's names
-    the temporary), so the message says where the space ran out."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno in _NO_SPACE:
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        raise
-
-
-def _write_temporary(path: Path, data: bytes) -> Path:
-    """Write ``data`` beside ``path`` under a temporary name the next build can sweep."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
-    # 0o666 & ~umask, like any other file a tool writes (mkstemp's 0o600 would hide it from httpd).
-    # O_EXCL: never write through a symlink planted at the temporary's name; a leftover is
-    # removed first (a killed build's, with the same pid).
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    with _naming(path):
-        try:
-            fd = os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            tmp.unlink()
-            fd = os.open(tmp, flags, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return tmp
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = _write_temporary(path, data)
-    try:
-        with _naming(path):
-            with tmp.open("rb+") as f:
-                os.fsync(f.fileno())
-            tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_manifest(root: Path, manifest: Manifest) -> None:
     body = {
         "files": dict(sorted(manifest.files.items())),
@@ -459,7 +327,7 @@ def _write_manifest(root: Path, manifest: Manifest) -> None:
     data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
     path = root / MANIFEST_NAME
     if not _same_bytes(path, data):
-        _atomic_write(path, data)
+        atomic_write(path, data)
         fsync_dir(root)
 
 
@@ -468,24 +336,11 @@ def _sweep_temporaries(root: Path, folders: Iterable[str]) -> None:
     for folder in {"", *folders}:
         d = root / folder if folder else root
         try:
-            leftovers = [e for e in os.scandir(d) if e.name.endswith(_TMP_SUFFIX)]
+            leftovers = [e for e in os.scandir(d) if e.name.endswith(TMP_SUFFIX)]
         except OSError:
             continue
         for entry in leftovers:
             Path(entry.path).unlink(missing_ok=True)
-
-
-def _missing_folders(root: Path, planned: Iterable[str], old: Iterable[str]) -> set[str]:
-    """Folders of planned files that do not exist yet (a new topic's), with their missing
-    parents: what a build that stops before replacing anything removes again. Only folders
-    outside the last build's are looked at, so a rebuild stats just its new topics'."""
-    known = {p.rpartition("/")[0] for p in old}
-    missing: set[str] = set()
-    for folder in {p.rpartition("/")[0] for p in planned} - known:
-        while folder and folder not in missing and not (root / folder).exists():
-            missing.add(folder)
-            folder = folder.rpartition("/")[0]
-    return missing
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

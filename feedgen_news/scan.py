@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import Problem, printable
-from .publish import MANIFEST_NAME
+from .layout import MANIFEST_NAME
 
 __all__ = ["RECORD_SUFFIXES", "iter_record_files", "outside_links_warning", "scan_record_files"]
 

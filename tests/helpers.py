@@ -25,8 +25,8 @@ from click.testing import CliRunner, Result
 from feedgen_news.cli import main
 from feedgen_news.config import Site
 from feedgen_news.feeddefs import FeedEntries, topic_feed
+from feedgen_news.layout import MANIFEST_NAME
 from feedgen_news.model import Record
-from feedgen_news.publish import MANIFEST_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

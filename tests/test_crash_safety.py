@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 import pytest
 
 from benchmarks.generate import generate, mutate, record_files
-from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _tree
 

@@ -25,7 +25,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
-from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _files
 

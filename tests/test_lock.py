@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
-from feedgen_news.publish import LOCK_NAME, MANIFEST_NAME
+from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _tree
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feedgen_news.publish import LOCK_NAME, file_lock, read_manifest
+from feedgen_news.fsio import file_lock
+from feedgen_news.layout import LOCK_NAME
+from feedgen_news.publish import read_manifest
 from tests.helpers import build_cmd, tmpfs, tree, write_record
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

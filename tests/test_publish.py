@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from feedgen_news.errors import ConfigError
-from feedgen_news.layout import OutputFile
+from feedgen_news.layout import MANIFEST_NAME, OutputFile
 from feedgen_news.publish import (
-    MANIFEST_NAME,
     Publication,
     Staged,
     read_manifest,

@@ -26,7 +26,7 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.cache import cache_file
-from feedgen_news.publish import LOCK_NAME
+from feedgen_news.layout import LOCK_NAME
 from tests.helpers import child_pids, comparable, is_alive, tree
 
 CLI = Path(sys.executable).with_name("feedgen-news")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Problem, StorageError, printable
-from ..publish import file_lock, fsync_dir
+from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
 from .guard import CacheDamaged, check_file, set_aside, tidy, translate
 
