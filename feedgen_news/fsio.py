@@ -116,12 +116,12 @@ def write_temporary(path: Path, data: bytes) -> Path:
     # removed first (a killed build's, with the same pid).
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     with naming_full_disk(path):
-        try:
-            fd = os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            tmp.unlink()
-            fd = os.open(tmp, flags, 0o666)
-        try:
+        try:  # the open too: a signal during it is raised just after it returns
+            try:
+                fd = os.open(tmp, flags, 0o666)
+            except FileExistsError:
+                tmp.unlink()
+                fd = os.open(tmp, flags, 0o666)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
         except BaseException:

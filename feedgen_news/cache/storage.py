@@ -113,6 +113,9 @@ class RecordCache:
         self._replaceable = replaceable
         path.parent.mkdir(parents=True, exist_ok=True)
         check_file(path)
+        # A bulk load's file, left by a killed build: under the lock it is nobody's, and an
+        # incremental build would never replace it.
+        self._bulk_path().unlink(missing_ok=True)
         self._db = self._open(fingerprint)
 
     @classmethod
@@ -169,11 +172,14 @@ class RecordCache:
         if not self._replaceable:
             yield
             return
-        fresh = self.path.with_name(self.path.name + ".new")
+        fresh = self._bulk_path()
         fresh.unlink(missing_ok=True)
-        bulk = sqlite3.connect(fresh, isolation_level=None)
-        bulk.text_factory = db_text
+        bulk = None
         try:
+            # Inside the try: a signal that arrives while the file is created is raised just
+            # after connect() returns, and must still remove it.
+            bulk = sqlite3.connect(fresh, isolation_level=None)
+            bulk.text_factory = db_text
             # 16 KiB pages: a quarter of the page writes of the default 4 KiB for a bulk load of
             # 1.5 KB records, and still small for the WAL of an incremental update.
             bulk.execute("PRAGMA page_size=16384")
@@ -199,7 +205,8 @@ class RecordCache:
             fresh.replace(self.path)
             fsync_dir(self.path.parent)
         except BaseException as exc:
-            bulk.close()
+            if bulk is not None:
+                bulk.close()
             fresh.unlink(missing_ok=True)
             # A sync can be where a full disk shows (delayed allocation): name the cache.
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -209,8 +216,15 @@ class RecordCache:
             if not _is_open(self._db):
                 self._db = self._open(self._fingerprint)
 
+    def _bulk_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".new")
+
     def close(self) -> None:
         self._db.close()
+        # A bulk load stopped where its own cleanup could not run (a signal raised between
+        # two statements of the context manager's machinery) leaves no half-built file.
+        if self.path.name != ":memory:":
+            self._bulk_path().unlink(missing_ok=True)
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
