@@ -234,6 +234,9 @@ class RecordCache:
         self.path = path
         self._fingerprint = fingerprint = f"schema={SCHEMA_VERSION}|{fingerprint}"
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A bulk load's file, left by a killed build: under the lock it is nobody's, and an
+        # incremental build would never replace it.
+        self._bulk_path().unlink(missing_ok=True)
         try:
             self._db = self._open(fingerprint)
         except sqlite3.OperationalError as exc:
@@ -277,10 +280,13 @@ class RecordCache:
         """Fill an empty cache fast: ``store`` writes to a new file with no journal and no
         indexes (half the cost of WAL inserts), which replaces the cache file only once it is
         complete, indexed and on disk. An exception or a kill leaves the old file in place."""
-        fresh = self.path.with_name(self.path.name + ".new")
+        fresh = self._bulk_path()
         fresh.unlink(missing_ok=True)
-        bulk = sqlite3.connect(fresh, isolation_level=None)
+        bulk = None
         try:
+            # Inside the try: a signal that arrives while the file is created is raised just
+            # after connect() returns, and must still remove it.
+            bulk = sqlite3.connect(fresh, isolation_level=None)
             # 16 KiB pages: a quarter of the page writes of the default 4 KiB for a bulk load of
             # 1.5 KB records, and still small for the WAL of an incremental update.
             bulk.execute("PRAGMA page_size=16384")
@@ -306,15 +312,22 @@ class RecordCache:
             fresh.replace(self.path)
             fsync_dir(self.path.parent)
         except BaseException:
-            bulk.close()
+            if bulk is not None:
+                bulk.close()
             fresh.unlink(missing_ok=True)
             raise
         finally:
             if not _is_open(self._db):
                 self._db = self._open(self._fingerprint)
 
+    def _bulk_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".new")
+
     def close(self) -> None:
         self._db.close()
+        # A bulk load stopped where its own cleanup could not run (a signal raised between
+        # two statements of the context manager's machinery) leaves no half-built file.
+        self._bulk_path().unlink(missing_ok=True)
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None

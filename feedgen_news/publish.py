@@ -322,23 +322,33 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 def _write_temporary(path: Path, data: bytes) -> Path:
     """Write ``data`` beside ``path`` under a temporary name the next build can sweep."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
-    # 0o666 & ~umask, like any other file a tool writes (mkstemp's 0o600 would hide it from httpd).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+    tmp = _temporary(path)
+    try:  # the open too: a signal during it is raised just after it returns
+        _write_file(tmp, data)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = _write_temporary(path, data)
-    try:
-        with tmp.open("rb+") as f:
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
+
+
+def _write_file(path: Path, data: bytes, *, sync: bool = False) -> None:
+    # 0o666 & ~umask, like any other file a tool writes (mkstemp's 0o600 would hide it from httpd).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        if sync:
+            f.flush()
             os.fsync(f.fileno())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = _temporary(path)
+    try:
+        _write_file(tmp, data, sync=True)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

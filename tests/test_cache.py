@@ -81,6 +81,23 @@ def test_a_leftover_from_a_killed_bulk_load_is_ignored(tmp_path: Path, corpus: P
     cache.close()
 
 
+def test_a_leftover_from_a_killed_bulk_load_is_removed_by_an_incremental_build(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """An incremental build never bulk-loads, so it must not leave a killed first build's
+    half-built file (as big as the cache) beside the cache for ever."""
+    cache = _open(tmp_path, corpus)
+    with cache.bulk_load():
+        cache.store(_rows(corpus), replacing=False)
+    cache.close()
+    leftover = cache.path.with_name(cache.path.name + ".new")
+    leftover.write_bytes(b"half a database")
+    again = _open(tmp_path, corpus)
+    assert not again.is_empty()
+    assert not leftover.exists()
+    again.close()
+
+
 def test_records_round_trip_through_the_cache_encoding(corpus: Path) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     good = Path(__file__).resolve().parent / "fixtures" / "records" / "good"
