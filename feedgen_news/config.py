@@ -134,26 +134,23 @@ def _http_url_problem(value: str) -> str | None:
 
 
 def _href_problem(value: str) -> str | None:
-    """An absolute http(s) URL, or a path relative to the feed: no other scheme (javascript:,
-    data:) and no host of its own (``//host/x``, and ``///host/x``, which browsers read so)."""
-    if _is_http_url(value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        parts = None
-    # Below an http base, a relative path must still make an http URL: the characters it may
-    # hold are the ones urls.py allows, asked of its one definition.
-    relative = (
-        parts is not None
-        and _unpadded(value)
-        and not parts.scheme
-        and not value.startswith("//")
-        and http_url("http://h/" + value) is not None
-    )
-    if relative and value:
+    if _is_http_url(value) or _is_relative_path(value):
         return None
     return f"must be an absolute http(s) URL or a relative path, got {value!r}"
+
+
+def _is_relative_path(value: str) -> bool:
+    """A path relative to the feed: no scheme (``javascript:``, ``data:``) and no host of its
+    own (``//host/x``, and ``///host/x``, which browsers read so)."""
+    if not value or not _unpadded(value) or value.startswith("//"):
+        return False
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        return False
+    # Below an http base it must still make an http URL: the characters a URL may hold are
+    # the ones urls.py allows, asked of its one definition.
+    return not scheme and http_url("http://h/" + value) is not None
 
 
 def _at_least(least: int, what: str) -> Callable[[int], str | None]:
