@@ -51,7 +51,8 @@ def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    click.echo(f"feedgen-news: error: {message}", err=True)
+    for line in message.split("\n"):  # a ConfigError lists every mistake, one line each
+        click.echo(f"feedgen-news: error: {line}", err=True)
     sys.exit(status)
 
 

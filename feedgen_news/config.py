@@ -1,21 +1,34 @@
-"""Frozen site settings, read from ``feedgen-news.toml`` and overridden by command-line flags."""
+"""Frozen site settings, read from ``feedgen-news.toml`` and overridden by command-line flags.
+
+One set of rules (``setting_problems``) checks every value, whether it comes from the file, a flag
+or a ``Site(...)`` made in code: a bad setting is refused the same way on every path, and all of a
+config file's mistakes are reported at once.
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .errors import ConfigError, printable
-from .urls import is_http_url
+from .errors import ConfigError, Problem, printable
+from .urls import http_url
 
 DEFAULT_CONFIG_NAME = "feedgen-news.toml"
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """Everything about the published site that does not come from the records."""
+    """Everything about the published site that does not come from the records.
+
+    Raises ConfigError listing every bad value, one ``key: reason`` line each.
+    """
 
     title: str = "feedgen-news"
     description: str = "News feeds by topic"
@@ -37,23 +50,11 @@ class Site:
     max_feeds: int = 10_000  # topics (and `all`) x formats, as the build's summary counts them
 
     def __post_init__(self) -> None:
-        if not is_http_url(self.base_url):
-            raise ConfigError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
+        problems = setting_problems({f.name: getattr(self, f.name) for f in fields(self)})
+        if problems:
+            raise ConfigError("\n".join(f"{key}: {reason}" for key, reason in problems))
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
-        if self.hub is not None and not is_http_url(self.hub):
-            raise ConfigError(f"hub must be an absolute http(s) URL, got {self.hub!r}")
-        if self.limit < 0:
-            raise ConfigError(f"limit must be 0 (all) or more, got {self.limit}")
-        if self.embed_limit < 0:
-            raise ConfigError(f"embed_limit must be 0 (all) or more, got {self.embed_limit}")
-        if self.cache_max_age < 0:
-            raise ConfigError(f"cache_max_age must be 0 or more, got {self.cache_max_age}")
-        if self.max_file_bytes <= 0:
-            raise ConfigError(f"max_file_bytes must be positive, got {self.max_file_bytes}")
-        for name in ("max_topics_per_record", "max_feeds"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be 1 or more, got {getattr(self, name)}")
 
     def url(self, relpath: str) -> str:
         """The absolute URL of an output file, from its path relative to the output folder."""
@@ -79,34 +80,185 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "max_feeds": (int,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
+_OPTIONAL = frozenset(f.name for f in fields(Site) if f.default is None)  # None: not set
+_TYPE_WORDS: dict[type, str] = {str: "text", int: "a whole number", bool: "true or false"}
+
+# RFC 5646 section 2.1: the syntax of a well-formed tag (not whether its subtags are registered).
+# Not langcodes: its tag_is_valid accepts `en_US`, which is no BCP 47 tag. re.ASCII keeps
+# IGNORECASE from letting [a-z] match the Kelvin sign or the long s.
+_LANGUAGE_TAG = re.compile(
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"  # language and extlangs
+    r"(?:-[a-z]{4})?"  # script
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"  # variants
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"  # extensions: a singleton other than x
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"  # private use
+    r"|x(?:-[a-z0-9]{1,8})+"  # a private-use tag alone
+    # Grandfathered tags that do not fit the syntax above (the regular ones do).
+    r"|en-gb-oed|i-(?:ami|bnn|default|enochian|hak|klingon|lux|mingo|navajo|pwn|tao|tay|tsu)"
+    r"|sgn-(?:be-fr|be-nl|ch-de)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _language_problem(value: str) -> str | None:
+    if _LANGUAGE_TAG.fullmatch(value):
+        return None
+    return f"must be a BCP 47 language tag such as en, en-GB or pt-BR, got {value!r}"
+
+
+def _email_problem(value: str) -> str | None:
+    local, _, domain = value.partition("@")
+    plain = value.isprintable() and not any(ch.isspace() for ch in value)
+    # parseaddr's round trip refuses a display name, a list and stray <>, which a feed's
+    # <email> or JSON Feed's author cannot hold.
+    if plain and local and domain and "@" not in domain and parseaddr(value) == ("", value):
+        return None
+    return f"must be an email address such as news@example.org, got {value!r}"
+
+
+def _is_http_url(value: str) -> bool:
+    return _unpadded(value) and http_url(value) is not None
+
+
+def _unpadded(value: str) -> bool:
+    # http_url strips spaces and allows invisible characters such as U+202E; a setting is
+    # written as given, so it must hold neither.
+    return value.isprintable() and value == value.strip()
+
+
+def _http_url_problem(value: str) -> str | None:
+    if _is_http_url(value):
+        return None
+    return f"must be an absolute http(s) URL, got {value!r}"
+
+
+def _href_problem(value: str) -> str | None:
+    if _is_http_url(value) or _is_relative_path(value):
+        return None
+    return f"must be an absolute http(s) URL or a relative path, got {value!r}"
+
+
+def _is_relative_path(value: str) -> bool:
+    """A path relative to the feed: no scheme (``javascript:``, ``data:``) and no host of its
+    own (``//host/x``, and ``///host/x``, which browsers read so)."""
+    if not value or not _unpadded(value) or value.startswith("//"):
+        return False
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        return False
+    # Below an http base it must still make an http URL: the characters a URL may hold are
+    # the ones urls.py allows, asked of its one definition.
+    return not scheme and http_url("http://h/" + value) is not None
+
+
+def _at_least(least: int, what: str) -> Callable[[int], str | None]:
+    return lambda value: None if value >= least else f"must be {what}, got {value}"
+
+
+# The rule for each value of the right type: the reason it is refused, or None.
+_RULES: dict[str, Callable[[Any], str | None]] = {
+    "language": _language_problem,
+    "author_email": _email_problem,
+    "base_url": _http_url_problem,
+    "limit": _at_least(0, "0 (all) or more"),
+    "max_file_bytes": _at_least(1, "positive"),
+    "hub": _http_url_problem,
+    "stylesheet": _href_problem,
+    "embed_limit": _at_least(0, "0 (all) or more"),
+    "cache_max_age": _at_least(0, "0 or more"),
+    "max_topics_per_record": _at_least(1, "1 or more"),
+    "max_feeds": _at_least(1, "1 or more"),
+}
+assert set(_RULES) <= set(_FIELD_TYPES)
+
+
+def setting_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, reason)`` for every value ``Site`` refuses (a wrong type or a wrong value), in
+    the order given. Every key must be a ``Site`` field."""
+    problems = []
+    for name, value in values.items():
+        if value is None and name in _OPTIONAL:
+            continue
+        types = _FIELD_TYPES[name]
+        # bool is an int in Python; a TOML `limit = true` is still a mistake.
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            problems.append((name, f"must be {_TYPE_WORDS[types[0]]}, got {_shown(value)}"))
+            continue
+        rule = _RULES.get(name)
+        reason = rule(value) if rule else None
+        if reason:
+            problems.append((name, reason))
+    return problems
+
+
+def _shown(value: Any) -> str:
+    """A value of the wrong type, as the TOML file wrote it (or its kind), on one line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"  # a TOML date or time
 
 
 def load_site(config_path: Path | None, **overrides: Any) -> Site:
     """Read the config file (if any) and apply non-None overrides from flags.
 
-    Raises ConfigError naming the file and key on any unknown key or wrong type.
+    Raises ConfigError listing every problem at once, one line each: the file and key (an
+    unknown key, a wrong type or value), or the flag (``--base-url``) for an override.
     """
+    problems: list[str] = []
     values: dict[str, Any] = {}
     if config_path is not None:
-        shown = printable(str(config_path))
-        try:
-            with config_path.open("rb") as f:
-                raw = tomllib.load(f)
-        except FileNotFoundError:
-            raise ConfigError(f"{shown}: config file not found") from None
-        except OSError as exc:
-            raise ConfigError(f"{shown}: {exc.strerror or exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{shown}: {exc}") from None
-        for key, value in raw.items():
+        path = str(config_path)
+        spelled: dict[str, str] = {}  # field -> the key that set it (`base-url` or `base_url`)
+        for key, value in _read(config_path).items():
             name = key.replace("-", "_")
             if name not in _FIELD_TYPES:
-                known = ", ".join(sorted(_FIELD_TYPES))
-                raise ConfigError(f"{shown}: unknown key {key!r} (known: {known})")
-            types = _FIELD_TYPES[name]
-            # bool is an int in Python; a TOML `limit = true` is still a mistake.
-            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                raise ConfigError(f"{shown}: {key} must be {types[0].__name__}, got {value!r}")
+                problems.append(str(Problem(path, _unknown_key(name), field=key)))
+                continue
+            if name in spelled:
+                reason = f"given twice, as {printable(spelled[name])} and {printable(key)}"
+                problems.append(str(Problem(path, reason, field=name)))
+                continue
+            spelled[name] = key
+            found = setting_problems({name: value})
+            problems += [str(Problem(path, reason, field=key)) for _, reason in found]
             values[name] = value
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(Site(), **values) if values else Site()
+    for name, value in overrides.items():
+        if name not in _FIELD_TYPES:
+            raise TypeError(f"load_site() got an unexpected keyword argument {name!r}")
+        if value is not None:
+            flag = "--" + name.replace("_", "-")
+            problems += [f"{flag}: {reason}" for _, reason in setting_problems({name: value})]
+            values[name] = value
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return Site(**values)
+
+
+def _read(config_path: Path) -> dict[str, Any]:
+    shown = printable(str(config_path))
+    try:
+        with config_path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown}: {exc}") from None
+
+
+def _unknown_key(name: str) -> str:
+    close = difflib.get_close_matches(name, _FIELD_TYPES, n=1, cutoff=0.7)
+    if close:
+        return f"unknown key; did you mean {close[0]}?"
+    return f"unknown key (known: {', '.join(sorted(_FIELD_TYPES))})"

@@ -157,13 +157,16 @@ def test_config_errors_exit_2_and_write_nothing(seeds: Path, tmp_path: Path) -> 
     result = build_cmd(seeds, out, "--base-url", "ftp://example.org/")
     assert result.exit_code == 2
     assert result.stderr == (
-        "feedgen-news: error: base_url must be an absolute http(s) URL, got 'ftp://example.org/'\n"
+        "feedgen-news: error: --base-url: must be an absolute http(s) URL,"
+        " got 'ftp://example.org/'\n"
     )
     config = tmp_path / "site.toml"
     config.write_text('titel = "typo"\n')
     result = build_cmd(seeds, out, "--config", config)
     assert result.exit_code == 2
-    assert f"{config}: unknown key 'titel'" in result.stderr
+    assert (
+        result.stderr == f"feedgen-news: error: {config}: titel: unknown key; did you mean title?\n"
+    )
     result = build_cmd(tmp_path / "missing", out)
     assert result.exit_code == 2
     assert result.stderr == f"feedgen-news: error: {tmp_path / 'missing'}: input folder not found\n"

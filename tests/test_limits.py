@@ -127,8 +127,11 @@ def test_a_build_over_max_feeds_refuses_and_writes_nothing(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("max_topics_per_record = 0\n", "max_topics_per_record must be 1 or more, got 0"),
-        ("max_feeds = 0\n", "max_feeds must be 1 or more, got 0"),
+        (
+            "max_topics_per_record = 0\n",
+            "site.toml: max_topics_per_record: must be 1 or more, got 0",
+        ),
+        ("max_feeds = 0\n", "site.toml: max_feeds: must be 1 or more, got 0"),
     ],
 )
 def test_caps_must_be_positive(tmp_path: Path, text: str, message: str) -> None:
