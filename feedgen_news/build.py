@@ -38,7 +38,7 @@ from .errors import ConfigError, Problem, printable
 from .layout import OutputFile
 from .model import Record
 from .publish import Manifest, PublishReport, Staged
-from .records import read_stat
+from .records import load_record_file, outside_links_warning, scan_record_files
 from .render import (
     feed_files,
     is_feed_file,
@@ -49,7 +49,6 @@ from .render import (
     render_site_files,
 )
 from .render.formats import FORMATS
-from .scan import outside_links_warning, scan_record_files
 from .topics import dedupe, group
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
@@ -437,7 +436,7 @@ def _parse_chunk(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFi
         path = f"{input_dir}/{relpath}"
         # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
         # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
-        record, problems, size, mtime_ns = read_stat(path, relpath, site)
+        record, problems, size, mtime_ns = load_record_file(path, relpath, site)
         out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
     return out
 
