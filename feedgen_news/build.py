@@ -533,7 +533,7 @@ def _parse_fingerprint(site: Site) -> str:
     """What changes how a file parses: a different value empties the cache."""
     return (
         f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
-        f"|topics={site.max_topics_per_record}"
+        f"|topics={site.max_topics_per_record}|dates={site.date_order}"
     )
 
 

@@ -35,6 +35,9 @@ class Site:
     # in each of its topics' feeds, so output would grow with the square of the topic count.
     max_topics_per_record: int = 20
     max_feeds: int = 10_000  # topics (and `all`) x formats, as the build's summary counts them
+    # How the site writes dates such as 01/02/2024: "MDY" or "DMY". Unset reads them month
+    # first and warns on each record whose date could be read either way.
+    date_order: str | None = None
 
     def __post_init__(self) -> None:
         if not is_http_url(self.base_url):
@@ -51,6 +54,8 @@ class Site:
             raise ConfigError(f"cache_max_age must be 0 or more, got {self.cache_max_age}")
         if self.max_file_bytes <= 0:
             raise ConfigError(f"max_file_bytes must be positive, got {self.max_file_bytes}")
+        if self.date_order is not None and self.date_order not in ("MDY", "DMY"):
+            raise ConfigError(f'date_order must be "MDY" or "DMY", got {self.date_order!r}')
         for name in ("max_topics_per_record", "max_feeds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be 1 or more, got {getattr(self, name)}")
@@ -77,6 +82,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "cache_max_age": (int,),
     "max_topics_per_record": (int,),
     "max_feeds": (int,),
+    "date_order": (str,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 

@@ -17,6 +17,7 @@ from feedgen_news.cache import RecordCache, cache_file
 from feedgen_news.config import Site
 from feedgen_news.records import load_dir
 from feedgen_news.topics import dedupe, group
+from tests.bad_records import SHAPES
 from tests.helpers import build_cmd, run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -142,7 +143,9 @@ def test_rejected_record_costs_only_itself(seeds: Path, tmp_path: Path) -> None:
     result = build_cmd(seeds, out)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"{seeds}/zz_bad.txt:4:20: publishedDateTime: cannot parse 'next tuesday'")
+    assert lines[0] == (
+        f"{seeds}/zz_bad.txt:4:20: publishedDateTime: cannot parse 'next tuesday' ({SHAPES})"
+    )
     assert "7 records read: 4 published" in lines[-1] and "1 rejected" in lines[-1]
     assert len(feedparser.parse((out / "all/rss.xml").read_bytes()).entries) == 4
 

@@ -2,8 +2,9 @@
 
 One job per module, in the order a file goes through them: ``scan`` (which files are input),
 ``read`` (a file's bytes, decoded), ``frontmatter`` (the ``---`` fences and the YAML),
-``validate`` and ``fields`` (each field checked into a ``Record``), ``values`` (text, host
-name and date parsers). Problems name a file by its path relative to the input folder.
+``validate`` and ``fields`` (each field checked into a ``Record``), ``values`` and ``dates``
+(text, host name and date parsers). Problems name a file by its path relative to the input
+folder.
 """
 
 from __future__ import annotations

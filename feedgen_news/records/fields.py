@@ -16,8 +16,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..config import Site
 from ..errors import Problem
 from ..urls import http_url
+from .dates import read_date
 from .frontmatter import FM_LINE_OFFSET, FrontMatter
-from .values import kind_of, number_text, publishable_text, show, to_utc
+from .values import kind_of, number_text, publishable_text, show
 
 FieldPath = tuple[str | int, ...]  # a value's place in the front matter: ("images", 0, "url")
 
@@ -25,7 +26,17 @@ FieldPath = tuple[str | int, ...]  # a value's place in the front matter: ("imag
 class FieldReader:
     """One record's fields being read: where they are, and the problems found so far."""
 
-    __slots__ = ("fields", "max_topics", "problems", "relpath", "repair", "root", "strip_illegal")
+    __slots__ = (
+        "date_order",
+        "fields",
+        "max_topics",
+        "problems",
+        "relpath",
+        "repair",
+        "root",
+        "strip_illegal",
+        "warned_ambiguous",
+    )
 
     def __init__(
         self, front: FrontMatter, relpath: str, site: Site, problems: list[Problem]
@@ -36,6 +47,8 @@ class FieldReader:
         self.strip_illegal = front.has_escapes
         self.repair = site.repair_mojibake
         self.max_topics = site.max_topics_per_record
+        self.date_order = site.date_order
+        self.warned_ambiguous = False
         self.problems = problems
 
     # -- problems --
@@ -116,17 +129,19 @@ class FieldReader:
         return None
 
     def when(self, value: Any, path: FieldPath, required: bool) -> datetime | None:
-        parsed = to_utc(value)
-        if parsed is None and value is not None:
-            if isinstance(value, str):
-                reason = f"cannot parse {show(value)}"
-            else:
-                reason = f"must be a date and time, got {kind_of(value)}"
+        if value is None:
+            return None
+        read = read_date(value, self.date_order)
+        if isinstance(read, str):
             if required:
-                self.error(path, reason)
+                self.error(path, read)
             else:
-                self.warning(path, reason + "; dropped")
-        return parsed
+                self.warning(path, read + "; dropped")
+            return None
+        if read.ambiguous is not None and not self.warned_ambiguous:
+            self.warned_ambiguous = True  # one is enough to see how the record's dates are read
+            self.warning(path, read.ambiguous)
+        return read.moment
 
     def dimension(self, value: Any, path: FieldPath) -> int | None:
         if value is None:

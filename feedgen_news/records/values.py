@@ -1,13 +1,12 @@
-"""Value parsers and helpers for record fields: publishable text, host names, dates, and the
-short descriptions of a YAML value that messages use."""
+"""Value parsers and helpers for record fields: publishable text, host names, and the short
+descriptions of a YAML value that messages use (dates are in ``dates``)."""
 
 from __future__ import annotations
 
 import functools
 import re
 import unicodedata
-import warnings
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime
 from typing import Any
 
 from ..markup import XML_ILLEGAL
@@ -23,7 +22,6 @@ _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
     re.ASCII,
 )
-_UTC_NAMES = frozenset({"UTC", "GMT", "UT", "Z"})
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -172,71 +170,3 @@ def _hostname_of(value: str) -> str | None:
         except UnicodeError:
             return None
     return host if _HOSTNAME.fullmatch(host) else None
-
-
-# --- dates ------------------------------------------------------------------------------------
-
-
-def to_utc(value: Any) -> datetime | None:
-    """Every YAML date shape as an aware UTC datetime; None when it is not a date.
-
-    Naive datetimes mean UTC; a date means midnight UTC; strings go through
-    ``datetime.fromisoformat`` and then ``dateutil`` (which must find a full date).
-    """
-    try:
-        if isinstance(value, datetime):
-            moment = value
-        elif isinstance(value, date):
-            moment = datetime(value.year, value.month, value.day)
-        elif isinstance(value, str):
-            parsed = _parse_date_text(value.strip())
-            if parsed is None:
-                return None
-            moment = parsed
-        else:
-            return None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # e.g. year 1 at +14:00 falls before datetime.min
-        return None
-
-
-def _parse_date_text(text: str) -> datetime | None:
-    if not text or len(text) > 64:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    # dateutil fills missing fields from `default`: two different defaults agreeing proves
-    # the text named a full date (and keeps the clock out of it).
-    from dateutil import parser as dateutil_parser  # rare: ISO dates are tried first
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            first = dateutil_parser.parse(text, default=_DEFAULT_A, tzinfos=_zone)
-            second = dateutil_parser.parse(text, default=_DEFAULT_B, tzinfos=_zone)
-    except (ValueError, OverflowError, _UnknownZone):
-        return None
-    return first if first == second else None
-
-
-_DEFAULT_A = datetime(2000, 1, 1)  # fills dateutil's missing fields
-_DEFAULT_B = datetime(2001, 2, 2)
-
-
-class _UnknownZone(Exception):
-    pass
-
-
-def _zone(name: str | None, offset: int | None) -> tzinfo | None:
-    """dateutil's zone lookup: offsets and UTC names only (never the machine's local zone)."""
-    if offset is not None:
-        return timezone(timedelta(seconds=offset))
-    if name is None:
-        return None
-    if name.upper() in _UTC_NAMES:
-        return UTC
-    raise _UnknownZone(name)
