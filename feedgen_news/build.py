@@ -23,9 +23,9 @@ from .layout import OutputFile
 from .model import Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
+from .records import outside_links_warning, scan_record_files
 from .render import is_feed_file, output_paths, render_site
 from .render.formats import FORMATS
-from .scan import outside_links_warning, scan_record_files
 from .workers import workers
 
 DEFAULT_CACHE_DIR = ".feedgen-news"

@@ -48,6 +48,9 @@ class Site:
     # in each of its topics' feeds, so output would grow with the square of the topic count.
     max_topics_per_record: int = 20
     max_feeds: int = 10_000  # topics (and `all`) x formats, as the build's summary counts them
+    # How the site writes dates such as 01/02/2024: "MDY" or "DMY". Unset reads them month
+    # first and warns on each record whose date could be read either way.
+    date_order: str | None = None
 
     def __post_init__(self) -> None:
         problems = setting_problems({f.name: getattr(self, f.name) for f in fields(self)})
@@ -78,6 +81,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "cache_max_age": (int,),
     "max_topics_per_record": (int,),
     "max_feeds": (int,),
+    "date_order": (str,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 _OPTIONAL = frozenset(f.name for f in fields(Site) if f.default is None)  # None: not set
@@ -170,6 +174,9 @@ _RULES: dict[str, Callable[[Any], str | None]] = {
     "cache_max_age": _at_least(0, "0 or more"),
     "max_topics_per_record": _at_least(1, "1 or more"),
     "max_feeds": _at_least(1, "1 or more"),
+    "date_order": lambda value: (
+        None if value in ("MDY", "DMY") else f'must be "MDY" or "DMY", got {value!r}'
+    ),
 }
 assert set(_RULES) <= set(_FIELD_TYPES)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from . import __version__
 from .cache import ParsedFile, RecordCache, Rows, prepare
 from .config import Site
-from .records import read_stat
+from .records import load_record_file
 from .workers import Workers, chunked
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
@@ -36,7 +36,7 @@ def parse_fingerprint(site: Site) -> str:
     """What changes how a file parses: a different value empties the cache."""
     return (
         f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
-        f"|topics={site.max_topics_per_record}"
+        f"|topics={site.max_topics_per_record}|dates={site.date_order}"
     )
 
 
@@ -103,7 +103,7 @@ def _parse(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
         path = f"{input_dir}/{relpath}"
         # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
         # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
-        record, problems, size, mtime_ns = read_stat(path, relpath, site)
+        record, problems, size, mtime_ns = load_record_file(path, relpath, site)
         out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
     return out
 

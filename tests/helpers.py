@@ -24,9 +24,11 @@ from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
 from feedgen_news.config import Site
+from feedgen_news.errors import Problem
 from feedgen_news.feeddefs import FeedEntries, topic_feed
 from feedgen_news.layout import MANIFEST_NAME
 from feedgen_news.model import Record
+from feedgen_news.records import parse_record
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -100,6 +102,15 @@ def record_text(
         f"publishedDateTime: 2024-01-{day:02d}T12:00:00Z\ntopics: {json.dumps(list(topics))}\n"
         f"{extra}---\n"
     )
+
+
+GOOD_HEAD = "---\ntitle: Sample story\nsourceUrl: https://example.org/news/1\n"
+
+
+def parse_text(text: str, site: Site | None = None) -> tuple[Record | None, list[Problem]]:
+    """``parse_record`` of a record's text, as the file ``x.txt``; ``GOOD_HEAD`` starts a valid
+    one that needs a ``publishedDateTime``."""
+    return parse_record(text.encode("utf-8"), "x.txt", site or Site())
 
 
 def write_record(

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from feedgen_news.cli import main
-from tests.test_records import FIXTURES, REJECTED, WARNED
+from tests.bad_records import FIXTURES, REJECTED, WARNED
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # The seeds published by default (the real seed and the sample draft are published: false).

@@ -16,6 +16,7 @@ from feedgen_news.build import build, build_records
 from feedgen_news.config import Site
 from feedgen_news.ingest import diff, parse_fingerprint
 from feedgen_news.records import load_dir
+from tests.bad_records import SHAPES
 from tests.helpers import build_cmd, run
 from tests.helpers import tree as shared_tree
 
@@ -138,7 +139,9 @@ def test_rejected_record_costs_only_itself(seeds: Path, tmp_path: Path) -> None:
     result = build_cmd(seeds, out)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"{seeds}/zz_bad.txt:4:20: publishedDateTime: cannot parse 'next tuesday'")
+    assert lines[0] == (
+        f"{seeds}/zz_bad.txt:4:20: publishedDateTime: cannot parse 'next tuesday' ({SHAPES})"
+    )
     assert "7 records read: 4 published" in lines[-1] and "1 rejected" in lines[-1]
     assert len(feedparser.parse((out / "all/rss.xml").read_bytes()).entries) == 4
 

@@ -67,7 +67,7 @@ SITE = Site(
 
 
 def seed_record() -> Record:
-    """The real seed (seeds/000_1599838c583e8360.txt) by hand, as records.py must read it."""
+    """The real seed (seeds/000_1599838c583e8360.txt) by hand, as the records package reads it."""
     return Record(
         path="000_1599838c583e8360.txt",
         url=SEED_URL,
@@ -93,7 +93,7 @@ def seed_record() -> Record:
 
 
 def parsed_seed() -> Record:
-    """The real seed file through records.py, as the build reads it."""
+    """The real seed file through the records package, as the build reads it."""
     record, problems = parse_record(SEED_FILE.read_bytes(), SEED_FILE.name, Site())
     assert problems == [] and record is not None
     return record

@@ -11,8 +11,8 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .errors import Problem, printable
-from .layout import MANIFEST_NAME
+from ..errors import Problem, printable
+from ..layout import MANIFEST_NAME
 
 __all__ = ["RECORD_SUFFIXES", "iter_record_files", "outside_links_warning", "scan_record_files"]
 
@@ -42,7 +42,8 @@ def scan_record_files(
     """Every record file under ``input_dir`` as (relative POSIX path, size, mtime_ns), in path
     order, as a stream: a rebuild compares a million files with the cache without holding them.
     Size and mtime are -1 for a file that cannot be stat'ed (``read_record`` reports it), and
-    for every file with ``stat=False`` (a first build reads them all anyway: see ``read_stat``).
+    for every file with ``stat=False`` (a first build reads them all anyway: see
+    ``load_record_file``).
 
     Path order comes from walking depth first with each folder's entries sorted by name, a
     sub-folder's name taken with its ``/``: everything under ``a/`` then sorts exactly where the
