@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class BuildReport:
 class CheckReport:
     counts: Counts
     problems: tuple[Problem, ...]
+    scheduled: tuple[tuple[str, datetime], ...] = ()  # (file, release time), soonest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,23 +79,28 @@ class _Options:
     follow_symlinks: bool
     force: bool
     allow_shrink: bool
+    now: datetime
 
 
-def evaluate_records(records: Sequence[Record], site: Site) -> list[FeedEntries]:
+def evaluate_records(
+    records: Sequence[Record], site: Site, now: datetime | None = None
+) -> list[FeedEntries]:
     """Every feed of these records with its entries, `all` first, without files: the records
     go through an in-memory cache and the same evaluator as a build, so the same rules (drafts,
     duplicates, order, limit) pick each feed's entries."""
     cache = RecordCache.in_memory()
     cache.store([prepare(ParsedFile(r.path, 0, 0, r, ())) for r in records], replacing=False)
-    evaluator = Evaluator(cache, site)
+    evaluator = Evaluator(cache, site, now)
     defs = evaluator.feed_defs(evaluator.summary())
     return [evaluator.evaluate(feed).load() for feed in defs]
 
 
-def build_records(records: Sequence[Record], site: Site) -> list[OutputFile]:
-    """Every output file for these records: ``evaluate_records``, rendered. Pure: no files,
-    no clock."""
-    return render_site(evaluate_records(records, site), site)
+def build_records(
+    records: Sequence[Record], site: Site, now: datetime | None = None
+) -> list[OutputFile]:
+    """Every output file for these records: ``evaluate_records``, rendered. No files; the
+    clock (``now``, default the system time) only holds back scheduled records."""
+    return render_site(evaluate_records(records, site, now), site)
 
 
 def build(
@@ -111,13 +118,16 @@ def build(
     follow_symlinks: bool = False,
     force: bool = False,
     allow_shrink: bool = False,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
     Bad records are reported as problems and left out; with ``strict`` any rejected record means
     nothing is written. ``label`` is how messages name the input folder (default: as given).
     Symlinks that lead out of the input folder are skipped with one warning, unless
-    ``follow_symlinks``; the output and cache folders are never read as input.
+    ``follow_symlinks``; the output and cache folders are never read as input. ``now`` is the
+    build's clock (default the system time): a record dated after it is scheduled, held back
+    until a build at or after its time, unless ``site.include_future``.
     Raises ConfigError for unusable folders, for more feeds than ``max_feeds`` and for files in
     the way that this tool did not write (``force`` overwrites those), ShrinkError when the
     build would remove most published feeds or every record (``allow_shrink`` lets it),
@@ -136,6 +146,7 @@ def build(
         follow_symlinks,
         force,
         allow_shrink,
+        now if now is not None else datetime.now(UTC),
     )
     _check_folders(input_dir, output_dir, options.cache_dir)
     run = partial(_build_once, input_dir, output_dir, site, options)
@@ -171,8 +182,8 @@ def _build_once(
             outside=outside,
         )
         parsed = sync(cache, scan, input_dir, site, pool, options.progress)
-        inputs = inputs_digest(site, cache.token())
-        evaluator = Evaluator(cache, site)
+        evaluator = Evaluator(cache, site, options.now)
+        inputs = inputs_digest(site, f"{cache.token()}|{evaluator.release_state()}")
         summary = evaluator.summary(inputs)
         counts = summary.counts
         problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, options.label)
@@ -215,6 +226,7 @@ def check(
     jobs: int | None = None,
     label: str | None = None,
     follow_symlinks: bool = False,
+    now: datetime | None = None,
 ) -> CheckReport:
     """Validate every record and report every problem, and count what a build would publish;
     writes nothing (its cache lives in memory). Symlinks are followed as ``build`` follows
@@ -225,9 +237,12 @@ def check(
     cache = RecordCache.in_memory()
     with workers(jobs) as pool:
         sync(cache, scan, input_dir, site, pool)
-    summary = Evaluator(cache, site).summary()
+    evaluator = Evaluator(cache, site, now)
+    summary = evaluator.summary()
     problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, label)
-    return CheckReport(summary.counts, problems)
+    prefix = str(input_dir) if label is None else label
+    scheduled = tuple((f"{prefix}/{path}", when) for path, when in evaluator.scheduled())
+    return CheckReport(summary.counts, problems, scheduled)
 
 
 def _problems(

@@ -6,6 +6,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -14,7 +15,15 @@ import click
 from . import __version__
 from .build import DEFAULT_CACHE_DIR, BuildReport, Counts, build, check
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, StorageError, printable
+from .errors import (
+    ConfigError,
+    FeedgenNewsError,
+    LockError,
+    Problem,
+    ShrinkError,
+    StorageError,
+    printable,
+)
 from .signals import Terminated, sigterm_raises
 
 EXIT_OK = 0
@@ -44,6 +53,44 @@ def _follow_symlinks_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def _clock_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--now",
+        metavar="WHEN",
+        help="The build's clock, ISO 8601 (default: SOURCE_DATE_EPOCH, else the system time).",
+    )(f)
+    return click.option(
+        "--future",
+        is_flag=True,
+        default=None,
+        help="Include scheduled records (dated after the build's clock).",
+    )(f)
+
+
+def _clock(now: str | None) -> datetime | None:
+    """The build's clock: --now, else SOURCE_DATE_EPOCH (the reproducible-builds convention),
+    else None (the system time)."""
+    if now is not None:
+        try:
+            when = datetime.fromisoformat(now)
+        except ValueError:
+            raise ConfigError(
+                f"--now: cannot parse {printable(now)!r} (use ISO 8601 like 2026-12-03T09:00:00Z)"
+            ) from None
+        if when.tzinfo is None:
+            raise ConfigError(f"--now: {printable(now)!r} has no time zone (add Z or an offset)")
+        return when.astimezone(UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH: must be whole seconds since 1970, got {printable(epoch)!r}"
+        ) from None
+
+
 def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None]:
     if config_path is None and Path(DEFAULT_CONFIG_NAME).is_file():
         config_path = Path(DEFAULT_CONFIG_NAME)
@@ -69,10 +116,19 @@ def _describe(counts: Counts, *, dry_run: bool = False) -> str:
         text += (
             f", {counts.held_back} held back (published: false; use --unpublished to include them)"
         )
+    if counts.scheduled and counts.next_release is not None:
+        text += (
+            f", {counts.scheduled} scheduled (next at {_iso(counts.next_release)}; "
+            "use --future to include them)"
+        )
     if counts.duplicates:
         text += f", {counts.duplicates} duplicate sourceUrl"
     text += f", {counts.rejected} rejected"
     return text
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class _Group(click.Group):
@@ -160,6 +216,7 @@ def main() -> None:
     is_flag=True,
     help="Publish even if more than half of the feeds, or every record, would go.",
 )
+@_clock_options
 def build_command(
     input_dir: Path,
     output_dir: Path,
@@ -176,12 +233,19 @@ def build_command(
     follow_symlinks: bool,
     force: bool,
     allow_shrink: bool,
+    future: bool | None,
+    now: str | None,
 ) -> None:
     """Build every feed from the records in INPUT_DIR (default: seeds)."""
     try:
         site, config_path = _load(
-            config_path, base_url=base_url, limit=limit, include_unpublished=unpublished
+            config_path,
+            base_url=base_url,
+            limit=limit,
+            include_unpublished=unpublished,
+            include_future=future,
         )
+        clock = _clock(now)
         if cache_dir is None:
             cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
         progress = None if quiet or not sys.stderr.isatty() else _ProgressBar()
@@ -200,6 +264,7 @@ def build_command(
                     follow_symlinks=follow_symlinks,
                     force=force,
                     allow_shrink=allow_shrink,
+                    now=clock,
                 )
         finally:
             if progress:
@@ -265,21 +330,31 @@ class _ProgressBar:
 @click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
 @_follow_symlinks_option
+@_clock_options
 def check_command(
     input_dir: Path,
     config_path: Path | None,
     unpublished: bool | None,
     jobs: int | None,
     follow_symlinks: bool,
+    future: bool | None,
+    now: str | None,
 ) -> None:
     """Validate every record in INPUT_DIR and print every problem; writes nothing."""
     try:
-        site, _ = _load(config_path, include_unpublished=unpublished)
+        site, _ = _load(config_path, include_unpublished=unpublished, include_future=future)
+        clock = _clock(now)
         with sigterm_raises():
-            report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks)
+            report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks, now=clock)
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _print_problems(report.problems)
+    for path, when in report.scheduled:
+        click.echo(
+            f"{printable(path)}: scheduled for {_iso(when)}; held back until then "
+            "(--future includes it)",
+            err=True,
+        )
     click.echo(
         f"feedgen-news: {_describe(report.counts, dry_run=True)}; nothing written.", err=True
     )

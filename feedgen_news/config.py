@@ -38,6 +38,7 @@ class Site:
     base_url: str = "http://localhost:8000/"
     limit: int = 50  # entries per feed; 0 means all
     include_unpublished: bool = False
+    include_future: bool = False  # publish scheduled records (dated after the build's clock)
     repair_mojibake: bool = True
     max_file_bytes: int = 1024 * 1024
     hub: str | None = None  # WebSub hub URL
@@ -73,6 +74,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "base_url": (str,),
     "limit": (int,),
     "include_unpublished": (bool,),
+    "include_future": (bool,),
     "repair_mojibake": (bool,),
     "max_file_bytes": (int,),
     "hub": (str,),

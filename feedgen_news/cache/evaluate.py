@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 
 from ..config import Site
 from ..errors import Problem, printable
 from ..feeddefs import FeedDef, FeedEntries, site_feeds
-from .codec import db_path, decode, decode_record, encode, moment
+from .codec import db_path, decode, decode_record, encode, micros, moment
 from .guard import CacheDamaged
 from .storage import RecordCache
 
@@ -28,6 +28,8 @@ class Counts:
     held_back: int  # published: false, not included
     rejected: int
     duplicates: int
+    scheduled: int = 0  # published later than the build's clock: held back until then
+    next_release: datetime | None = None  # the earliest of those times
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +64,45 @@ _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
 
 
 class Evaluator:
-    """Answers feed definitions for one site from one cache."""
+    """Answers feed definitions for one site from one cache, at one moment: the build's clock
+    (``now``, aware; default the system time) decides which records are still scheduled."""
 
-    def __init__(self, cache: RecordCache, site: Site) -> None:
+    def __init__(self, cache: RecordCache, site: Site, now: datetime | None = None) -> None:
         self._cache = cache
         self._db = cache.connection
         self._site = site
+        self._now = micros(now if now is not None else datetime.now(UTC))
 
     def _visible(self, table: str = "") -> str:
-        return "1" if self._site.include_unpublished else f"{table}is_published"
+        """The SQL condition of a visible record: not a draft (unless drafts are included) and
+        not scheduled after the clock (unless future records are)."""
+        rules = [] if self._site.include_unpublished else [f"{table}is_published"]
+        if not self._site.include_future:
+            rules.append(f"{table}published <= {self._now:d}")  # an int, never input
+        return " AND ".join(rules) or "1"
+
+    def _held_back_drafts(self) -> str:
+        return "0" if self._site.include_unpublished else "NOT is_published"
+
+    def scheduled(self) -> list[tuple[str, datetime]]:
+        """Every record held back until its time (not drafts), soonest first: (path, time)."""
+        if self._site.include_future:
+            return []
+        rows = self._db.execute(
+            f"SELECT relpath, published FROM entries WHERE published > {self._now:d} "
+            f"AND NOT ({self._held_back_drafts()}) ORDER BY published, relpath"
+        )
+        return [(relpath, moment(when)) for relpath, when in rows]
+
+    def release_state(self) -> str:
+        """Changes whenever the clock passes a release time: part of what a no-op rebuild
+        compares, so a cron run after an embargo publishes though no file changed."""
+        if self._site.include_future:
+            return ""
+        count, soonest = self._db.execute(
+            f"SELECT COUNT(*), MIN(published) FROM entries WHERE published > {self._now:d}"
+        ).fetchone()
+        return f"{count}:{soonest}"
 
     def summary(self, key: str | None = None) -> Summary:
         """Counts and duplicates: what the rules make of every record. With a ``key`` naming
@@ -118,10 +150,15 @@ class Evaluator:
         files, rejected = db.execute(
             "SELECT COUNT(*), COALESCE(SUM(rejected), 0) FROM files"
         ).fetchone()
-        drafts = db.execute("SELECT COUNT(*) FROM entries WHERE NOT is_published").fetchone()[0]
-        held_back = 0 if self._site.include_unpublished else drafts
-        published = files - rejected - held_back - duplicates
-        return Counts(files, published, held_back, rejected, duplicates)
+        held_back = db.execute(
+            f"SELECT COUNT(*) FROM entries WHERE {self._held_back_drafts()}"
+        ).fetchone()[0]
+        scheduled = self.scheduled()
+        published = files - rejected - held_back - len(scheduled) - duplicates
+        next_release = scheduled[0][1] if scheduled else None
+        return Counts(
+            files, published, held_back, rejected, duplicates, len(scheduled), next_release
+        )
 
     def feed_defs(self, summary: Summary) -> list[FeedDef]:
         """Every feed of the site: `all`, then each topic with a visible record, by slug."""
