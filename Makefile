@@ -36,7 +36,9 @@ unit: $(STAMP)
 # output/ is committed: it is the golden output tests/test_golden.py checks. Same as demo.
 golden: demo
 
+# Hugo runs as a peer when installed; installed here (root + apt-get) if missing, never by `test`.
 bench: $(STAMP)
+	@bash .ci/hugo.sh
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -150,3 +150,11 @@ def version(hugo: str) -> str:
     except (OSError, subprocess.SubprocessError):
         return "Hugo"
     return f"Hugo {words[1].split('+')[0].split('-')[0]}" if len(words) > 1 else "Hugo"
+
+
+def ratio_cell(ours: float | None, hugo: float | None, unit: str) -> str:
+    """``13.90 s / 29.80 s = 0.47x``: feedgen-news's figure over Hugo's."""
+    if ours is None or hugo is None or hugo <= 0:
+        return "—"
+    spec = ".2f" if unit == "s" else ".0f"
+    return f"{ours:{spec}} {unit} / {hugo:{spec}} {unit} = {ours / hugo:.2g}x"
