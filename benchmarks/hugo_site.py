@@ -157,4 +157,5 @@ def ratio_cell(ours: float | None, hugo: float | None, unit: str) -> str:
     if ours is None or hugo is None or hugo <= 0:
         return "—"
     spec = ".2f" if unit == "s" else ".0f"
-    return f"{ours:{spec}} {unit} / {hugo:{spec}} {unit} = {ours / hugo:.2g}x"
+    ratio = ours / hugo
+    return f"{ours:{spec}} {unit} / {hugo:{spec}} {unit} = {ratio:.{2 if ratio >= 0.1 else 3}f}x"

@@ -23,7 +23,17 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import baseline, hugo_site  # noqa: E402 - needs the path above
 from benchmarks.generate import END, TOPICS, generate, mutate, record_files  # noqa: E402
-from benchmarks.run import count_rewritten, link_copy, run_measured, snapshot  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    FEEDGEN_NEWS,
+    HUGO,
+    Step,
+    ToolResult,
+    count_rewritten,
+    link_copy,
+    report,
+    run_measured,
+    snapshot,
+)
 
 SEED_FILE = ROOT / "seeds" / "000_1599838c583e8360.txt"
 OPTIONAL = {"topics", "images", "related"}
@@ -241,3 +251,20 @@ def test_hugo_renders_the_newest_50_published_per_topic_and_overall(tmp_path: Pa
     expected = [[r["sourceUrl"] for r in newest if t in r.get("topics", [])][:50] for t in topics]
     feeds = sorted((out / "topics").glob("*/index.xml"))
     assert sorted(map(links, feeds)) == sorted(expected)
+
+
+def test_report_gives_feedgen_news_over_hugo_when_hugo_ran() -> None:
+    def result(tool: str, full: float, noop: float, peak: float) -> ToolResult:
+        r = ToolResult(100_000, tool)
+        r.steps["full build"] = Step("full build", full, peak)
+        r.steps["no-op rebuild"] = Step("no-op rebuild", noop, peak / 2)
+        return r
+
+    ours = result(FEEDGEN_NEWS, 13.9, 0.69, 181)
+    text = report([ours, result(HUGO, 29.8, 24.5, 3174)], {100_000: None}, "Hugo v0.111.3")
+
+    lines = text.splitlines()
+    assert "## feedgen-news against Hugo" in lines
+    row = "| 100,000 | 13.90 s / 29.80 s = 0.47x | 0.69 s / 24.50 s = 0.028x | — | — "
+    assert row + "| 181 MiB / 3174 MiB = 0.057x |" in lines
+    assert "against Hugo" not in report([ours], {100_000: None})
