@@ -329,7 +329,7 @@ def bench_size(
             return
         log = work / f"{tool}-{name.replace(' ', '-')}.log"
         # The baseline must run from the repo root to import `benchmarks`; feedgen-news runs in
-        # the scratch folder so no feedgen-news.toml of the repo is picked up.
+        # the scratch folder (as Hugo does) so no feedgen-news.toml of the repo is picked up.
         cwd = work if tool in (FEEDGEN_NEWS, HUGO) else ROOT
         load = os.getloadavg()[0]
         seconds, peak, code = run_measured(cmd, cwd, log, timeout)
@@ -418,14 +418,14 @@ def _peak(result: ToolResult) -> Step | None:
     return max(ok, key=lambda s: s.peak_mib or 0.0)
 
 
-def _steps(results: Sequence[ToolResult], tool: str) -> dict[int, ToolResult]:
+def _by_size(results: Sequence[ToolResult], tool: str) -> dict[int, ToolResult]:
     return {r.size: r for r in results if r.tool == tool}
 
 
 def versus_hugo(results: Sequence[ToolResult], columns: Sequence[str]) -> dict[int, dict[str, str]]:
     """Per size measured with both, per column and "peak MiB": feedgen-news's figure over
     Hugo's, as a table cell."""
-    ours, hugos = _steps(results, FEEDGEN_NEWS), _steps(results, HUGO)
+    ours, hugos = _by_size(results, FEEDGEN_NEWS), _by_size(results, HUGO)
     table: dict[int, dict[str, str]] = {}
     for size in (s for s in ours if s in hugos):
         row = table[size] = {
