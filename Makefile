@@ -45,7 +45,9 @@ golden:
 screenshots: $(STAMP) system-deps
 	$(BIN)/python -m scripts.screenshots
 
+# Hugo runs as a peer when installed; installed here (root + apt-get) if missing, never by `test`.
 bench: $(STAMP)
+	@bash .ci/hugo.sh
 	$(BIN)/python -m benchmarks.run
 
 clean:

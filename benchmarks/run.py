@@ -1,12 +1,15 @@
 """Measure feedgen-news against the baseline script: build times, rewrites and peak memory.
 
-``python -m benchmarks.run [--sizes 1000,10000,100000] [--data DIR] [--skip-baseline]``
+``python -m benchmarks.run [--sizes 1000,10000,100000] [--data DIR] [--skip-baseline]
+[--skip-hugo]``
 
 For each size: generate the records once (cached in DATA/<n>/ while the generator version and
 seed match), hard-link them into a scratch input folder, then run, each tool in its own
 subprocess: a full build from nothing, the same build again (no-op), and rebuilds after 0.1% and
 1% of the records were changed, added or deleted; plus the issue's floors (reading every file,
-CSafeLoader parsing alone). Prints a Markdown table and writes it to benchmarks/results.md.
+CSafeLoader parsing alone). When ``hugo`` is on the PATH, Hugo builds the same records as a peer
+(``benchmarks/hugo_site.py``), with feedgen-news/Hugo ratios. Prints a Markdown table and writes it
+to benchmarks/results.md.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import hugo_site
 from .generate import GENERATOR_VERSION, generate, mutate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,7 @@ SEED = 0
 CHANGE_FRACTIONS = (0.001, 0.01)
 BASELINE = "baseline"
 FEEDGEN_NEWS = "feedgen-news"
+HUGO = "hugo"
 # The issue's lower bounds, one core: reading every file, and CSafeLoader parsing alone.
 FLOORS = ("floor-read", "floor-parse")
 TOOL_NAMES = {
@@ -42,6 +47,7 @@ TOOL_NAMES = {
     "floor-read": "floor: reading every file",
     "floor-parse": "floor: CSafeLoader parsing alone",
     FEEDGEN_NEWS: "feedgen-news",
+    HUGO: "Hugo",
 }
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MIB = 1024 * 1024
@@ -268,9 +274,10 @@ def _say(message: str) -> None:
 
 
 def bench_size(
-    n: int, data_dir: Path, tools: Sequence[str], timeout: float, keep: bool
+    n: int, data_dir: Path, tools: Sequence[str], timeout: float, keep: bool, hugo: str = "hugo"
 ) -> tuple[list[ToolResult], float | None]:
-    """Run every step for one size. Returns one result per tool and the generation time."""
+    """Run every step for one size. Returns one result per tool and the generation time.
+    ``hugo`` is the Hugo executable, used when ``tools`` has HUGO."""
     _say(f"[{n:,}] preparing records in {data_dir / str(n)} ...")
     records, gen_seconds = ensure_data(data_dir, n)
     _say(
@@ -290,6 +297,8 @@ def bench_size(
             return [sys.executable, "-m", "benchmarks.baseline", str(in_dir), str(out)]
         if tool in FLOORS:
             return [sys.executable, "-m", "benchmarks.baseline", f"--{tool}", str(in_dir), str(out)]
+        if tool == HUGO:
+            return hugo_site.argv(hugo, work / "hugo-site", out, cache)
         if cli is None:
             return "feedgen-news is not installed in this environment (pip install -e .)"
         return [
@@ -310,6 +319,8 @@ def bench_size(
         if result.failed or (tool in FLOORS and name != "full build"):
             return  # a rebuild after a failed build measures nothing; floors have no rebuild
         out = work / f"{tool}-out"
+        if tool == HUGO:
+            _hugo_content(n, work, in_dir, fresh=name == "full build")
         before = snapshot(out)
         cmd = argv(tool)
         if isinstance(cmd, str):
@@ -318,8 +329,8 @@ def bench_size(
             return
         log = work / f"{tool}-{name.replace(' ', '-')}.log"
         # The baseline must run from the repo root to import `benchmarks`; feedgen-news runs in
-        # the scratch folder so no feedgen-news.toml of the repo is picked up.
-        cwd = work if tool == FEEDGEN_NEWS else ROOT
+        # the scratch folder (as Hugo does) so no feedgen-news.toml of the repo is picked up.
+        cwd = work if tool in (FEEDGEN_NEWS, HUGO) else ROOT
         load = os.getloadavg()[0]
         seconds, peak, code = run_measured(cmd, cwd, log, timeout)
         s = Step(name, seconds, peak, load=load)
@@ -355,6 +366,20 @@ def bench_size(
     else:
         shutil.rmtree(work, ignore_errors=True)
     return list(results.values()), gen_seconds
+
+
+def _hugo_content(n: int, work: Path, in_dir: Path, fresh: bool) -> None:
+    """Bring Hugo's content up to date with the records, outside the timed run; before a full
+    build, also remove what an earlier build left (output, resources, cache)."""
+    site = work / "hugo-site"
+    if fresh:
+        hugo_site.clean(site, work / f"{HUGO}-out", work / f"{HUGO}-cache")
+    started = time.perf_counter()
+    linked, removed = hugo_site.sync_content(in_dir, hugo_site.write_site(site))
+    _say(
+        f"[{n:,}] {HUGO} content: {linked} linked, {removed} removed in "
+        f"{time.perf_counter() - started:.2f} s (not timed)"
+    )
 
 
 def _change_label(fraction: float) -> str:
@@ -393,8 +418,37 @@ def _peak(result: ToolResult) -> Step | None:
     return max(ok, key=lambda s: s.peak_mib or 0.0)
 
 
-def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) -> str:
-    """The Markdown report: a summary table with ratios against the baseline, then details."""
+def _by_size(results: Sequence[ToolResult], tool: str) -> dict[int, ToolResult]:
+    return {r.size: r for r in results if r.tool == tool}
+
+
+def versus_hugo(results: Sequence[ToolResult], columns: Sequence[str]) -> dict[int, dict[str, str]]:
+    """Per size measured with both, per column and "peak MiB": feedgen-news's figure over
+    Hugo's, as a table cell."""
+    ours, hugos = _by_size(results, FEEDGEN_NEWS), _by_size(results, HUGO)
+    table: dict[int, dict[str, str]] = {}
+    for size in (s for s in ours if s in hugos):
+        row = table[size] = {
+            c: hugo_site.ratio_cell(_seconds(ours[size], c), _seconds(hugos[size], c), "s")
+            for c in columns
+        }
+        peak, hugo_peak = _peak(ours[size]), _peak(hugos[size])
+        row["peak MiB"] = hugo_site.ratio_cell(
+            peak.peak_mib if peak else None, hugo_peak.peak_mib if hugo_peak else None, "MiB"
+        )
+    return table
+
+
+def _seconds(result: ToolResult, column: str) -> float | None:
+    step = result.steps.get(column)
+    return step.seconds if step is not None and step.ok else None
+
+
+def report(
+    results: Sequence[ToolResult], gen_times: dict[int, float | None], hugo: str | None = None
+) -> str:
+    """The Markdown report: a summary table with ratios against the baseline, then details.
+    ``hugo`` names the Hugo version that ran, if any."""
     columns = ["full build", "no-op rebuild", *map(_change_label, CHANGE_FRACTIONS)]
     lines = [
         "# feedgen-news benchmark",
@@ -443,9 +497,25 @@ def report(results: Sequence[ToolResult], gen_times: dict[int, float | None]) ->
         )
         + ".",
         "",
-        "## Every step",
-        "",
     ]
+    vs = versus_hugo(results, columns)
+    if vs:
+        headers = [*columns, "peak MiB"]
+        lines += [
+            "## feedgen-news against Hugo",
+            "",
+            f"{hugo or 'Hugo'} built the same records in the same run: `benchmarks/hugo_site.py` "
+            "hard-links them as content (not timed) and renders the home RSS feed and one RSS "
+            f"feed per topic, {hugo_site.LIMIT} items each. A full build starts without output, "
+            "resources or cache. Each cell is feedgen-news / Hugo: below 1x, feedgen-news "
+            "took less.",
+            "",
+            "| records | " + " | ".join(headers) + " |",
+            "|---:|" + "---:|" * len(headers),
+            *(f"| {n:,} | " + " | ".join(row[h] for h in headers) + " |" for n, row in vs.items()),
+            "",
+        ]
+    lines += ["## Every step", ""]
     lines += [
         "| records | tool | step | seconds | peak MiB | files written | output files | load "
         "| result |",
@@ -474,7 +544,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sizes")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where data is cached")
-    parser.add_argument("--skip-baseline", action="store_true", help="measure feedgen-news only")
+    parser.add_argument("--skip-baseline", action="store_true", help="no baseline script or floors")
+    parser.add_argument("--skip-hugo", action="store_true", help="no Hugo even if installed")
     parser.add_argument("--timeout", type=float, help="seconds per step (default: by size)")
     parser.add_argument(
         "--keep", action="store_true", help="keep scratch folders and logs (always kept on failure)"
@@ -488,7 +559,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sizes or min(sizes) < 1:
         parser.error("--sizes must be positive")
     tools = [FEEDGEN_NEWS] if args.skip_baseline else [BASELINE, *FLOORS, FEEDGEN_NEWS]
-    _say(f"{os.cpu_count()} cores; sizes {', '.join(f'{n:,}' for n in sizes)}")
+    hugo = None if args.skip_hugo else shutil.which("hugo")
+    hugo_version = hugo_site.version(hugo) if hugo else None
+    if hugo:
+        tools.append(HUGO)
+    _say(
+        f"{os.cpu_count()} cores; sizes {', '.join(f'{n:,}' for n in sizes)}; "
+        + (
+            f"{hugo_version} as a peer"
+            if hugo
+            else f"Hugo is skipped ({'--skip-hugo' if args.skip_hugo else 'not on the PATH'})"
+        )
+    )
     cores = os.cpu_count() or 1
     if os.getloadavg()[0] > cores / 2:
         _say(
@@ -499,9 +581,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen_times: dict[int, float | None] = {}
     for n in sizes:
         timeout = args.timeout or 120 + n * 0.006
-        size_results, gen_times[n] = bench_size(n, args.data.resolve(), tools, timeout, args.keep)
+        size_results, gen_times[n] = bench_size(
+            n, args.data.resolve(), tools, timeout, args.keep, hugo or "hugo"
+        )
         results += size_results
-    text = report(results, gen_times)
+        for row in versus_hugo(size_results, ["full build", "no-op rebuild"]).values():
+            _say(f"[{n:,}] feedgen-news / Hugo: " + "; ".join(f"{k} {v}" for k, v in row.items()))
+    text = report(results, gen_times, hugo_version)
     print(text)
     args.output.write_text(text, encoding="utf-8")
     _say(f"written to {args.output}")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,9 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import baseline  # noqa: E402 - needs the path above
+from benchmarks import baseline, hugo_site  # noqa: E402 - needs the path above
 from benchmarks.generate import END, TOPICS, generate, mutate, record_files  # noqa: E402
-from benchmarks.run import count_rewritten, link_copy, run_measured, snapshot  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    FEEDGEN_NEWS,
+    HUGO,
+    Step,
+    ToolResult,
+    count_rewritten,
+    link_copy,
+    report,
+    run_measured,
+    snapshot,
+)
 
 SEED_FILE = ROOT / "seeds" / "000_1599838c583e8360.txt"
 OPTIONAL = {"topics", "images", "related"}
@@ -171,3 +185,86 @@ def test_a_step_over_its_timeout_is_killed(tmp_path: Path) -> None:
     )
     assert code is None
     assert seconds < 5
+
+
+def test_hugo_site_links_the_records_and_maps_title_date_topics_and_draft(tmp_path: Path) -> None:
+    records = tmp_path / "in"
+    generate(records, 60)
+    content = hugo_site.write_site(tmp_path / "site")
+
+    assert hugo_site.sync_content(records, content) == (60, 0)
+
+    config = tomllib.loads((tmp_path / "site" / "config.toml").read_text(encoding="utf-8"))
+    date_key = config["frontmatter"]["date"][0]
+    taxonomy = config["taxonomies"]["topic"]
+    assert config["services"]["rss"]["limit"] == 50
+    drafts = 0
+    for src in record_files(records):
+        page_file = content / src.relative_to(records).with_suffix(".md")
+        assert page_file.stat().st_ino == src.stat().st_ino  # linked: no copying, same bytes
+        record, page = front(src), front(page_file)
+        assert page["title"] == record["title"]
+        assert page[date_key] == record["publishedDateTime"]
+        assert page.get(taxonomy) == record.get("topics")
+        # Hugo reads `published: false` as `draft: true`.
+        assert page.get("published", True) is record.get("published", True)
+        drafts += page.get("published") is False
+    assert drafts > 0
+
+
+def test_hugo_site_follows_changed_added_and_deleted_records(tmp_path: Path) -> None:
+    records = tmp_path / "in"
+    generate(records, 60)
+    content = hugo_site.write_site(tmp_path / "site")
+    hugo_site.sync_content(records, content)
+    assert hugo_site.sync_content(records, content) == (0, 0)
+
+    mutate(records, 9, seed=1)  # 3 changed, 3 added, 3 deleted
+
+    assert hugo_site.sync_content(records, content) == (6, 3)
+    pages = {p.relative_to(content).with_suffix("") for p in content.rglob("*.md")}
+    assert pages == {p.relative_to(records).with_suffix("") for p in record_files(records)}
+    for src in record_files(records):
+        assert (content / src.relative_to(records).with_suffix(".md")).read_bytes() == (
+            src.read_bytes()
+        )
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
+def test_hugo_renders_the_newest_50_published_per_topic_and_overall(tmp_path: Path) -> None:
+    records = tmp_path / "in"
+    generate(records, 150)
+    site, out, cache = tmp_path / "site", tmp_path / "out", tmp_path / "cache"
+    hugo_site.sync_content(records, hugo_site.write_site(site))
+
+    hugo = shutil.which("hugo") or "hugo"
+    subprocess.run(hugo_site.argv(hugo, site, out, cache), check=True, capture_output=True)
+
+    published = [r for r in map(front, record_files(records)) if r["published"]]
+    newest = sorted(published, key=lambda r: r["publishedDateTime"], reverse=True)
+
+    def links(feed: Path) -> list[str | None]:
+        return [i.findtext("link") for i in ET.parse(feed).findall("./channel/item")]
+
+    assert links(out / "index.xml") == [r["sourceUrl"] for r in newest[:50]]
+    topics = {t for r in published for t in r.get("topics", [])}
+    expected = [[r["sourceUrl"] for r in newest if t in r.get("topics", [])][:50] for t in topics]
+    feeds = sorted((out / "topics").glob("*/index.xml"))
+    assert sorted(map(links, feeds)) == sorted(expected)
+
+
+def test_report_gives_feedgen_news_over_hugo_when_hugo_ran() -> None:
+    def result(tool: str, full: float, noop: float, peak: float) -> ToolResult:
+        r = ToolResult(100_000, tool)
+        r.steps["full build"] = Step("full build", full, peak)
+        r.steps["no-op rebuild"] = Step("no-op rebuild", noop, peak / 2)
+        return r
+
+    ours = result(FEEDGEN_NEWS, 13.9, 0.69, 181)
+    text = report([ours, result(HUGO, 29.8, 24.5, 3174)], {100_000: None}, "Hugo v0.111.3")
+
+    lines = text.splitlines()
+    assert "## feedgen-news against Hugo" in lines
+    row = "| 100,000 | 13.90 s / 29.80 s = 0.47x | 0.69 s / 24.50 s = 0.028x | — | — "
+    assert row + "| 181 MiB / 3174 MiB = 0.057x |" in lines
+    assert "against Hugo" not in report([ours], {100_000: None})
