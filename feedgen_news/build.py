@@ -7,9 +7,10 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 
@@ -18,12 +19,12 @@ from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, ope
 from .config import Site
 from .errors import ConfigError, Problem, printable, relabel
 from .feeddefs import FeedDef, FeedEntries
-from .ingest import Progress, parse_fingerprint, sync
+from .ingest import Progress, parse_fingerprint, store_files, sync
 from .layout import OutputFile
 from .model import Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
-from .records import outside_links_warning, scan_record_files
+from .records import RECORD_SUFFIXES, outside_links_warning, scan_record_files
 from .render import is_feed_file, output_paths, render_site
 from .render.formats import FORMATS
 from .workers import workers
@@ -37,6 +38,7 @@ __all__ = [
     "build",
     "build_records",
     "check",
+    "check_paths",
     "evaluate_records",
 ]
 
@@ -228,6 +230,43 @@ def check(
     summary = Evaluator(cache, site).summary()
     problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, label)
     return CheckReport(summary.counts, problems)
+
+
+def check_paths(
+    paths: Sequence[Path],
+    site: Site,
+    *,
+    jobs: int | None = None,
+    follow_symlinks: bool = False,
+) -> CheckReport:
+    """``check`` of several paths, each a folder (checked as ``check`` checks it) or a record
+    file (checked alone, as a pre-commit hook passes the changed ones): one report for them all.
+    The files are checked together, so a duplicate sourceUrl among them is reported, and each is
+    named as given. Raises ConfigError, before reading any, for a path that is neither."""
+    folders: list[Path] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            folders.append(path)
+        elif path.name.endswith(RECORD_SUFFIXES) and os.path.lexists(path):
+            files.append(path)  # a FIFO or a dangling link too: the read names the problem
+        elif path.name.endswith(RECORD_SUFFIXES):
+            raise ConfigError(f"{printable(str(path))}: record file not found")
+        elif path.exists():
+            raise ConfigError(
+                f"{printable(str(path))}: not a record file (a build reads .txt and .md)"
+            )
+        else:
+            _check_input(path)  # "input folder not found"
+    reports = [check(path, site, jobs=jobs, follow_symlinks=follow_symlinks) for path in folders]
+    if files:
+        cache = RecordCache.in_memory()
+        store_files(cache, [str(path) for path in files], site)
+        summary = Evaluator(cache, site).summary()
+        problems = _problems(cache, summary.duplicate_warnings, [], Path(), "")
+        reports.append(CheckReport(summary.counts, problems))
+    totals = {f.name: sum(getattr(r.counts, f.name) for r in reports) for f in fields(Counts)}
+    return CheckReport(Counts(**totals), tuple(p for r in reports for p in r.problems))
 
 
 def _problems(

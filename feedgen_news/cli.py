@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, BuildReport, Counts, build, check
+from .build import DEFAULT_CACHE_DIR, BuildReport, Counts, build, check_paths
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
 from .errors import FeedgenNewsError, LockError, Problem, ShrinkError, StorageError, printable
 from .signals import Terminated, sigterm_raises
@@ -260,23 +260,29 @@ class _ProgressBar:
 
 
 @main.command("check")
-@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_config_option
 @click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
 @_follow_symlinks_option
 def check_command(
-    input_dir: Path,
+    paths: tuple[Path, ...],
     config_path: Path | None,
     unpublished: bool | None,
     jobs: int | None,
     follow_symlinks: bool,
 ) -> None:
-    """Validate every record in INPUT_DIR and print every problem; writes nothing."""
+    """Validate the records in each PATH and print every problem; writes nothing.
+
+    A PATH is a folder (default: seeds) or a record file, checked alone (as a pre-commit hook
+    passes the changed ones).
+    """
     try:
         site, _ = _load(config_path, include_unpublished=unpublished)
         with sigterm_raises():
-            report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks)
+            report = check_paths(
+                paths or (Path("seeds"),), site, jobs=jobs, follow_symlinks=follow_symlinks
+            )
     except FeedgenNewsError as exc:
         _fail(str(exc), EXIT_USAGE)
     _print_problems(report.problems)

@@ -286,7 +286,7 @@ def test_an_internal_error_is_one_line_whatever_its_message(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("bad name 'x\nfake.txt: everything fine'")
 
-    monkeypatch.setattr(feedgen_news.cli, "check", broken)
+    monkeypatch.setattr(feedgen_news.cli, "check_paths", broken)
     result = run("check", "in")
     assert result.exit_code == 70
     assert result.stderr.splitlines() == [
