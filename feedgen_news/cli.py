@@ -305,11 +305,11 @@ def check_command(
 @_config_option
 def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | None) -> None:
     """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds."""
-    from . import serve as serving  # only this command needs the HTTP server
+    from . import serve_http  # only this command needs the HTTP server
 
     try:
         site, _ = _load(config_path)
-        serving.serve(
+        serve_http.serve(
             output_dir,
             bind,
             port,

@@ -3,7 +3,7 @@
 ``live_site`` writes a handful of plainly-sample record files (one with a hostile title, one
 draft), runs ``feedgen-news build`` on them, adds two local PNGs for the thumbnails (so the
 browser test needs no network), and serves the folder with ``feedgen-news serve`` on a free
-port of 127.0.0.1 (or with ``feedgen_news.serve`` in a thread while the CLI has no ``serve``).
+port of 127.0.0.1 (or with ``feedgen_news.serve_http`` in a thread while the CLI has no ``serve``).
 """
 
 from __future__ import annotations

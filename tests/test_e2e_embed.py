@@ -1,7 +1,7 @@
 """Embeds in a real browser: headless Chromium on a host page from one origin, feeds from another.
 
 The host page is served by a plain http.server (origin A); the feeds, embed.js and embed.html by
-``feedgen_news.serve`` (origin B), so embed.js must work cross-origin through the server's CORS
+``feedgen_news.serve_http`` (origin B), so embed.js must work cross-origin through the server's CORS
 header. Screenshots go to the test artifacts folder (``tests.helpers.ARTIFACTS``); the README's
 are `make screenshots`.
 """
@@ -28,7 +28,7 @@ from feedgen_news.build import build_records
 from feedgen_news.config import Site
 from feedgen_news.model import Provider, Record
 from feedgen_news.render.embed import SCRIPT_LIMIT
-from feedgen_news.serve import make_server
+from feedgen_news.serve_http import make_server
 from tests.helpers import CHROMEDRIVER, CHROMIUM, artifact, start_chromium
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -75,7 +75,7 @@ IFRAME_LIMIT = 6  # site.embed_limit: entries in embed.html
 
 @dataclass
 class Servers:
-    feeds: str  # origin B: feedgen_news.serve over the built output
+    feeds: str  # origin B: feedgen_news.serve_http over the built output
     host: str  # origin A: a plain static server for the host page
 
 
