@@ -7,7 +7,6 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -24,7 +23,7 @@ from .layout import OutputFile
 from .model import Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
-from .records import RECORD_SUFFIXES, outside_links_warning, scan_record_files
+from .records import folders_and_files, outside_links_warning, scan_record_files
 from .render import is_feed_file, output_paths, render_site
 from .render.formats import FORMATS
 from .workers import workers
@@ -243,21 +242,9 @@ def check_paths(
     file (checked alone, as a pre-commit hook passes the changed ones): one report for them all.
     The files are checked together, so a duplicate sourceUrl among them is reported, and each is
     named as given. Raises ConfigError, before reading any, for a path that is neither."""
-    folders: list[Path] = []
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            folders.append(path)
-        elif path.name.endswith(RECORD_SUFFIXES) and os.path.lexists(path):
-            files.append(path)  # a FIFO or a dangling link too: the read names the problem
-        elif path.name.endswith(RECORD_SUFFIXES):
-            raise ConfigError(f"{printable(str(path))}: record file not found")
-        elif path.exists():
-            raise ConfigError(
-                f"{printable(str(path))}: not a record file (a build reads .txt and .md)"
-            )
-        else:
-            _check_input(path)  # "input folder not found"
+    folders, files = folders_and_files(paths)
+    for folder in folders:
+        _check_input(folder)
     reports = [check(path, site, jobs=jobs, follow_symlinks=follow_symlinks) for path in folders]
     if files:
         cache = RecordCache.in_memory()
