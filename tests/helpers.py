@@ -49,22 +49,23 @@ HOSTILE_MARKUP = (
 
 # The real seed record (seeds/000_1599838c583e8360.txt) by hand, as the records package reads it.
 SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_1599838c583e8360.txt"
-_SEED_URL = (
+SEED_URL = (
     "https://www.govtech.com/public-safety/"
     "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html"
 )
-_SEED_TITLE = "Massachusetts City Renews Calls for Facial Recognition Ban"
+SEED_TITLE = "Massachusetts City Renews Calls for Facial Recognition Ban"
+SEED_EXCERPT = (
+    "Ramos cites an American Civil Liberties Union of Massachusetts study released earlier "
+    "Monday that used photos of Boston Red Sox and Celtics players to demonstrate limitations "
+    "of Amazon Rekognition software. The ACLU fed photos of 188 New England athletes ..."
+)
 SEED_RECORD = Record(
     path=SEED_FILE.name,
-    url=_SEED_URL,
-    title=_SEED_TITLE,
+    url=SEED_URL,
+    title=SEED_TITLE,
     published=datetime(2020, 1, 13, 20, 22, tzinfo=UTC),
-    excerpt=(
-        "Ramos cites an American Civil Liberties Union of Massachusetts study released earlier "
-        "Monday that used photos of Boston Red Sox and Celtics players to demonstrate limitations "
-        "of Amazon Rekognition software. The ACLU fed photos of 188 New England athletes ..."
-    ),
-    amp_url=_SEED_URL + "?AMP",
+    excerpt=SEED_EXCERPT,
+    amp_url=SEED_URL + "?AMP",
     amp_cache_url=(
         "https://www-govtech-com.cdn.ampproject.org/c/s/www.govtech.com/public-safety/"
         "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html?AMP"
@@ -72,7 +73,7 @@ SEED_RECORD = Record(
     provider=Provider("Government Technology", "https://govtech.com"),
     topics=("AI", "AWS AI"),
     category="news",
-    images=(Image("https://media2.govtech.com/images/facial2.jpg", 940, 630, _SEED_TITLE),),
+    images=(Image("https://media2.govtech.com/images/facial2.jpg", 940, 630, SEED_TITLE),),
     related=(
         RelatedLink(
             "https://www.masslive.com/news/2020/01/springfield-city-council-moves-to-ban-facial-"

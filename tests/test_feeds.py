@@ -18,7 +18,17 @@ from feedgen_news.feeddefs import FeedEntries, all_feed
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record
 from feedgen_news.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat, feed_url, page_url
-from tests.helpers import HOSTILE_MARKUP, SEED_FILE, SEED_RECORD, SITE, feed_entries, record
+from tests.helpers import (
+    HOSTILE_MARKUP,
+    SEED_EXCERPT,
+    SEED_FILE,
+    SEED_RECORD,
+    SEED_TITLE,
+    SEED_URL,
+    SITE,
+    feed_entries,
+    record,
+)
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -29,7 +39,6 @@ NS = {
 A = "{http://www.w3.org/2005/Atom}"
 C = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
-SEED_URL, SEED_TITLE, SEED_EXCERPT = SEED_RECORD.url, SEED_RECORD.title, SEED_RECORD.excerpt
 AMP_URL, AMP_CACHE_URL = SEED_RECORD.amp_url, SEED_RECORD.amp_cache_url
 IMAGE_URL = SEED_RECORD.images[0].url
 RELATED_URL, RELATED_TITLE = SEED_RECORD.related[0].url, SEED_RECORD.related[0].title
