@@ -8,6 +8,7 @@ port of 127.0.0.1 (or with ``feedgen_news.serve_http`` in a thread while the CLI
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -22,9 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import gradient_png
+from tests.helpers import HOSTILE_MARKUP, gradient_png
 
-HOSTILE = "<script>alert(1)</script>"
 SITE_TITLE = "Sample Wire"
 CLI = Path(sys.executable).with_name("feedgen-news")
 
@@ -76,7 +76,7 @@ related:
     ),
     Sample(
         "002_hostile.txt",
-        HOSTILE,
+        HOSTILE_MARKUP,
         "https://news.example.org/sample/hostile-title",
         _when(21, 10, 30),
         ("all", "topics/ai"),
@@ -171,7 +171,7 @@ def _write_inputs(folder: Path, base: str) -> None:
     folder.mkdir()
     for s in SAMPLES:
         text = (
-            f'---\ntitle: "{s.title}"\nsourceUrl: {s.url}\n'
+            f"---\ntitle: {json.dumps(s.title, ensure_ascii=False)}\nsourceUrl: {s.url}\n"
             f"publishedDateTime: {s.published:%Y-%m-%dT%H:%M:%SZ}\n"
             f"{s.front.format(base=base)}---\n{s.body}"
         )
