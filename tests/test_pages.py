@@ -16,9 +16,13 @@ from feedgen_news.feeddefs import FeedEntries
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.render import render_site
 from feedgen_news.render.pages import render_index, render_topic_page
+from tests import helpers
 from tests.helpers import HOSTILE_MARKUP, feed_entries
 
-SITE = Site(
+# The test site served under a path, in another language, its title and description in need of
+# escaping.
+SITE = replace(
+    helpers.SITE,
     title="Example & News",
     description="Sample <feeds>",
     language="fr-CA",
