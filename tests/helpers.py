@@ -47,8 +47,9 @@ HOSTILE_MARKUP = (
     "<script>alert(1)</script><img src=x onerror=alert(2)> & \"quotes\" 'too' </title> ]]>"
 )
 
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"  # the demo's records
 # The real seed record (seeds/000_1599838c583e8360.txt) by hand, as the records package reads it.
-SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_1599838c583e8360.txt"
+SEED_FILE = SEEDS / "000_1599838c583e8360.txt"
 SEED_URL = (
     "https://www.govtech.com/public-safety/"
     "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from feedgen_news.cli import main
 from tests.bad_records import FIXTURES, REJECTED, WARNED
+from tests.helpers import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # The seeds published by default (the real seed and the sample draft are published: false).
 GOOD_URLS = {
     "https://news.example.org/2020/01/rooftop-solar-pilot.html",

@@ -17,9 +17,8 @@ import pytest
 from feedgen_news.fsio import file_lock
 from feedgen_news.layout import LOCK_NAME
 from feedgen_news.publish import read_manifest
-from tests.helpers import build_cmd, tmpfs, tree, write_record
+from tests.helpers import SEEDS, build_cmd, tmpfs, tree, write_record
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EXIT_SHRINK = 3
 
 
