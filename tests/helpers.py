@@ -178,6 +178,8 @@ def record_text(
 
 
 GOOD_HEAD = "---\ntitle: Sample story\nsourceUrl: https://example.org/news/1\n"
+# A record that is rejected with one line: "sourceUrl: missing (required)".
+NO_URL_RECORD = "---\ntitle: No URL\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
 
 
 def parse_text(text: str, site: Site | None = None) -> tuple[Record | None, list[Problem]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import HOSTILE_MARKUP, gradient_png
+from tests.helpers import HOSTILE_MARKUP, free_port, gradient_png
 
 SITE_TITLE = "Sample Wire"
 CLI = Path(sys.executable).with_name("feedgen-news")
@@ -160,13 +160,6 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return reply.status, dict(reply.headers.items()), reply.read()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _write_inputs(folder: Path, base: str) -> None:
     folder.mkdir()
     for s in SAMPLES:
@@ -196,7 +189,7 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 def running_site(work: Path) -> Iterator[LiveSite]:
     """Build the sample records into ``work/output`` with the CLI and serve them with
     ``feedgen-news serve`` on a free port until the block ends."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     _write_inputs(work / "records", base)
     config = work / "feedgen-news.toml"

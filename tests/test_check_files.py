@@ -7,22 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import record_text, run, write_record
+from tests.helpers import NO_URL_RECORD, record_text, run, write_record
 
-NO_URL = "---\ntitle: No URL\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
-
-
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run in an empty folder, so no feedgen-news.toml and no seeds/ are found by chance."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 def test_files_are_checked_alone_and_named_as_given() -> None:
     write_record(Path("news/good.md"), "good")
     Path("news/sub").mkdir()
-    Path("news/sub/bad.txt").write_text(NO_URL, encoding="utf-8")
-    Path("news/other.md").write_text(NO_URL, encoding="utf-8")  # in the folder, not named
+    Path("news/sub/bad.txt").write_text(NO_URL_RECORD, encoding="utf-8")
+    Path("news/other.md").write_text(NO_URL_RECORD, encoding="utf-8")  # in the folder, not named
     result = run("check", "news/good.md", "news/sub/bad.txt")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -51,9 +45,9 @@ def test_files_named_together_are_checked_together() -> None:
 
 def test_folders_and_files_together_give_one_summary() -> None:
     write_record(Path("one/a.txt"), "a")
-    Path("one/b.txt").write_text(NO_URL, encoding="utf-8")
+    Path("one/b.txt").write_text(NO_URL_RECORD, encoding="utf-8")
     write_record(Path("two/c.txt"), "c")
-    Path("loose.md").write_text(NO_URL, encoding="utf-8")
+    Path("loose.md").write_text(NO_URL_RECORD, encoding="utf-8")
     result = run("check", "one", "loose.md", "two")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

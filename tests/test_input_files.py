@@ -17,10 +17,7 @@ from tests.helpers import published_links, write_record
 URL = "https://news.example.org/"
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run in tmp_path: relative paths in messages, and no feedgen-news.toml in the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 CHECKED = "feedgen-news: 2 records read: 2 would be published, 0 rejected; nothing written.\n"

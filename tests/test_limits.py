@@ -17,10 +17,7 @@ from tests.helpers import tree, write_record
 NEWS = "category: news\n"  # a category: each entry names it after its topics
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 def build(out: Path, *extra: str) -> Result:

@@ -22,10 +22,7 @@ from tests.helpers import SEEDS, build_cmd, tmpfs, tree, write_record
 EXIT_SHRINK = 3
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture

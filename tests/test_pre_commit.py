@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import record_text
+from tests.helpers import NO_URL_RECORD, record_text
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_URL = "---\ntitle: No URL\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
 # pip's words for "the index could not be reached or lacks a package": only then is a hook
 # environment that does not build a reason to skip rather than a failure of the hook.
 OFFLINE = (
@@ -81,7 +80,7 @@ def test_the_hook_fails_a_commit_of_a_bad_record_and_passes_a_good_one(tmp_path:
 
     (repo / "seeds").mkdir()
     (repo / "seeds/good.md").write_text(record_text("good"), encoding="utf-8")
-    (repo / "seeds/bad.md").write_text(NO_URL, encoding="utf-8")
+    (repo / "seeds/bad.md").write_text(NO_URL_RECORD, encoding="utf-8")
     assert _run(["git", "add", "."], repo, env).returncode == 0
     refused = _run(["git", "commit", "-q", "-m", "records"], repo, env)
     assert refused.returncode == 1, refused.stdout
