@@ -103,6 +103,7 @@ def record(n: int, **changes: Any) -> Record:
     return replace(made, **changes)
 
 
+CLI = Path(sys.executable).with_name("feedgen-news")  # the installed command
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # The end-to-end tests' screenshots, for a person to look at after a run: never docs/, whose
@@ -273,7 +274,7 @@ def run_cli(
     """The installed ``feedgen-news`` in a process of its own; ``no_dac_override`` runs it
     without the capability that lets root read any file, so a chmod 000 file is unreadable
     to it as to any user (needs util-linux's setpriv when run as root)."""
-    argv = [str(Path(sys.executable).with_name("feedgen-news")), *map(str, args)]
+    argv = [str(CLI), *map(str, args)]
     if no_dac_override and os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:

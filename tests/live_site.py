@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,10 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import HOSTILE_MARKUP, free_port, gradient_png
+from tests.helpers import CLI, HOSTILE_MARKUP, free_port, gradient_png
 
 SITE_TITLE = "Sample Wire"
-CLI = Path(sys.executable).with_name("feedgen-news")
 
 
 @dataclass(frozen=True)
