@@ -1,39 +1,35 @@
-"""Command line: a thin click layer: options -> one library call -> report and exit status."""
+"""Command line: a thin click layer: options -> one library call -> report and exit status
+(the wording and the statuses are in ``cli_messages``)."""
 
 from __future__ import annotations
 
 import errno
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, BuildReport, Counts, build, check
-from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import (
-    ConfigError,
-    FeedgenNewsError,
-    LockError,
-    Problem,
-    ShrinkError,
-    StorageError,
-    printable,
+from .build import DEFAULT_CACHE_DIR, build, check_paths
+from .cli_messages import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_SHRINK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    ProgressBar,
+    fail,
+    report_build,
+    report_check,
 )
+from .config import DEFAULT_CONFIG_NAME, Site, load_site
+from .errors import ConfigError, FeedgenNewsError, LockError, ShrinkError, StorageError, printable
 from .signals import Terminated, sigterm_raises
-
-EXIT_OK = 0
-EXIT_REJECTED = 1  # some records were rejected (the good ones were still published)
-EXIT_USAGE = 2  # usage or config error; nothing written
-EXIT_SHRINK = 3  # the build would remove most published feeds or every record; nothing written
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another build holds the output folder; try again later
-EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in feedgen-news; the previous feeds are left intact
-EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
-EXIT_TERMINATED = 143  # SIGTERM (128 + 15), as shells report it
 
 
 def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,40 +93,6 @@ def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None
     return load_site(config_path, **overrides), config_path
 
 
-def _fail(message: str, status: int) -> NoReturn:
-    for line in message.split("\n"):  # a ConfigError lists every mistake, one line each
-        click.echo(f"feedgen-news: error: {line}", err=True)
-    sys.exit(status)
-
-
-def _print_problems(problems: Iterable[Problem]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-
-
-def _describe(counts: Counts, *, dry_run: bool = False) -> str:
-    """The summary line's counts; ``dry_run`` words them as what a build would publish."""
-    published = "would be published" if dry_run else "published"
-    text = f"{counts.files} records read: {counts.published} {published}"
-    if counts.held_back:
-        text += (
-            f", {counts.held_back} held back (published: false; use --unpublished to include them)"
-        )
-    if counts.scheduled and counts.next_release is not None:
-        text += (
-            f", {counts.scheduled} scheduled (next at {_iso(counts.next_release)}; "
-            "use --future to include them)"
-        )
-    if counts.duplicates:
-        text += f", {counts.duplicates} duplicate sourceUrl"
-    text += f", {counts.rejected} rejected"
-    return text
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 class _Group(click.Group):
     """Turns an unexpected exception (a bug, or an OS error such as a full disk) into one line:
     cron mails it, and the writes being atomic means the previous feeds are still intact."""
@@ -141,22 +103,22 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except (KeyboardInterrupt, click.Abort):
-            _fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
+            fail("interrupted (previous feeds left intact)", EXIT_INTERRUPTED)
         except Terminated:
-            _fail("terminated (previous feeds left intact)", EXIT_TERMINATED)
+            fail("terminated (previous feeds left intact)", EXIT_TERMINATED)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT) and exc.filename:
                 # Say where: the disk to clean up may not be the one the feeds are on.
                 reason = (exc.strerror or "no space left on device").lower()
-                _fail(
+                fail(
                     f"{reason}: {printable(str(exc.filename))} (previous feeds left intact)",
                     EXIT_INTERNAL,
                 )
-            _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
+            fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
         except Exception as exc:
             if os.environ.get("FEEDGEN_NEWS_DEBUG"):
                 raise
-            _fail(
+            fail(
                 f"internal error: {type(exc).__name__}: {printable(str(exc))} "
                 "(previous feeds left intact; "
                 "set FEEDGEN_NEWS_DEBUG=1 for a traceback and please report it)",
@@ -248,7 +210,7 @@ def build_command(
         clock = _clock(now)
         if cache_dir is None:
             cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
-        progress = None if quiet or not sys.stderr.isatty() else _ProgressBar()
+        progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
         try:
             with sigterm_raises():  # a stopped build cleans up as after Ctrl-C
                 report = build(
@@ -270,69 +232,25 @@ def build_command(
             if progress:
                 progress.close()
     except LockError as exc:
-        _fail(str(exc), EXIT_LOCKED)
+        fail(str(exc), EXIT_LOCKED)
     except ShrinkError as exc:
-        _fail(str(exc), EXIT_SHRINK)
+        fail(str(exc), EXIT_SHRINK)
     except StorageError as exc:
-        _fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
+        fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
     except FeedgenNewsError as exc:
-        _fail(str(exc), EXIT_USAGE)
-    _report_build(report, output_dir, site, quiet)
-
-
-def _report_build(report: BuildReport, output_dir: Path, site: Site, quiet: bool) -> None:
-    failed = bool(report.errors) or bool(report.pings)
-    published = report.published
-    changed = bool(published and (published.written or published.removed))
-    for line in report.warnings:  # even with --quiet: a damaged cache is worth a look
-        click.echo(f"feedgen-news: warning: {line}", err=True)
-    if quiet and not (failed or changed):
-        sys.exit(EXIT_OK)
-    _print_problems(report.problems)
-    for line in report.pings:
-        click.echo(f"feedgen-news: {line}", err=True)
-    summary = _describe(report.counts)
-    if published is None:
-        click.echo(
-            f"feedgen-news: {summary}. --strict: nothing written; fix the records above "
-            "or drop --strict to publish the good ones.",
-            err=True,
-        )
-        sys.exit(EXIT_REJECTED)
-    click.echo(
-        f"feedgen-news: {summary}. {report.feeds} feeds in {printable(str(output_dir))}/: "
-        f"{len(published.written)} files written, {len(published.unchanged)} unchanged, "
-        f"{len(published.removed)} removed.",
-        err=True,
-    )
-    sys.exit(EXIT_REJECTED if report.errors else EXIT_OK)
-
-
-class _ProgressBar:
-    """A running count on stderr for long builds, shown only on a terminal."""
-
-    def __init__(self) -> None:
-        self._shown = False
-
-    def __call__(self, done: int) -> None:
-        if done >= 1000:  # short builds stay silent
-            click.echo(f"\rparsing: {done} files", err=True, nl=False)
-            self._shown = True
-
-    def close(self) -> None:
-        if self._shown:
-            click.echo(err=True)
+        fail(str(exc), EXIT_USAGE)
+    report_build(report, output_dir, quiet)
 
 
 @main.command("check")
-@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_config_option
 @click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
 @_follow_symlinks_option
 @_clock_options
 def check_command(
-    input_dir: Path,
+    paths: tuple[Path, ...],
     config_path: Path | None,
     unpublished: bool | None,
     jobs: int | None,
@@ -340,25 +258,25 @@ def check_command(
     future: bool | None,
     now: str | None,
 ) -> None:
-    """Validate every record in INPUT_DIR and print every problem; writes nothing."""
+    """Validate the records in each PATH and print every problem; writes nothing.
+
+    A PATH is a folder (default: seeds) or a record file, checked alone (as a pre-commit hook
+    passes the changed ones).
+    """
     try:
         site, _ = _load(config_path, include_unpublished=unpublished, include_future=future)
         clock = _clock(now)
         with sigterm_raises():
-            report = check(input_dir, site, jobs=jobs, follow_symlinks=follow_symlinks, now=clock)
+            report = check_paths(
+                paths or (Path("seeds"),),
+                site,
+                jobs=jobs,
+                follow_symlinks=follow_symlinks,
+                now=clock,
+            )
     except FeedgenNewsError as exc:
-        _fail(str(exc), EXIT_USAGE)
-    _print_problems(report.problems)
-    for path, when in report.scheduled:
-        click.echo(
-            f"{printable(path)}: scheduled for {_iso(when)}; held back until then "
-            "(--future includes it)",
-            err=True,
-        )
-    click.echo(
-        f"feedgen-news: {_describe(report.counts, dry_run=True)}; nothing written.", err=True
-    )
-    sys.exit(EXIT_REJECTED if report.counts.rejected else EXIT_OK)
+        fail(str(exc), EXIT_USAGE)
+    report_check(report)
 
 
 @main.command("serve")
@@ -374,11 +292,11 @@ def check_command(
 @_config_option
 def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | None) -> None:
     """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds."""
-    from . import serve as serving  # only this command needs the HTTP server
+    from . import serve_http  # only this command needs the HTTP server
 
     try:
         site, _ = _load(config_path)
-        serving.serve(
+        serve_http.serve(
             output_dir,
             bind,
             port,
@@ -387,6 +305,6 @@ def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | No
             base_url=site.base_url,
         )
     except FeedgenNewsError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     except OSError as exc:  # port in use, address not available
-        _fail(f"cannot listen on {printable(bind)}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+        fail(f"cannot listen on {printable(bind)}:{port}: {exc.strerror or exc}", EXIT_USAGE)

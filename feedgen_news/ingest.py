@@ -6,7 +6,7 @@ in bounded chunks: memory stays flat however many files there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from functools import partial
 from itertools import chain, islice
@@ -96,16 +96,23 @@ def diff(scanned: Iterator[Stat], cached: Iterator[Stat], removed: list[str]) ->
         old = next(cached, None)
 
 
+def store_files(cache: RecordCache, names: Sequence[str], site: Site) -> None:
+    """Parse record files named one by one (not found by a scan) into an empty ``cache``, each
+    keyed, and its problems named, by its name as given (a name given twice is read once)."""
+    unique = dict.fromkeys(names)  # keeps the order given
+    cache.store([prepare(_parse_file(name, name, site)) for name in unique], replacing=False)
+
+
+def _parse_file(path: str, relpath: str, site: Site) -> ParsedFile:
+    # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
+    # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
+    record, problems, size, mtime_ns = load_record_file(path, relpath, site)
+    return ParsedFile(relpath, size, mtime_ns, record, tuple(problems))
+
+
 def _parse(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
-    out: list[ParsedFile] = []
-    for relpath, _, _ in items:
-        # A str path, not a Path: pathlib's parsing costs as much as reading a small file.
-        path = f"{input_dir}/{relpath}"
-        # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
-        # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
-        record, problems, size, mtime_ns = load_record_file(path, relpath, site)
-        out.append(ParsedFile(relpath, size, mtime_ns, record, tuple(problems)))
-    return out
+    # A str path, not a Path: pathlib's parsing costs as much as reading a small file.
+    return [_parse_file(f"{input_dir}/{relpath}", relpath, site) for relpath, _, _ in items]
 
 
 def parse_rows(input_dir: str, items: list[Stat], site: Site) -> list[Rows]:

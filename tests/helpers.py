@@ -1,6 +1,6 @@
-"""Helpers shared by several test modules (and scripts/screenshots.py): record files, output
-folders as data, the CLI in a process of its own, mounts, a headless Chromium, stand-in images
-and where screenshots go."""
+"""Helpers shared by several test modules (and scripts/screenshots.py): the test site, records
+and hostile text, record files, output folders as data, the CLI in a process of its own, mounts,
+a headless Chromium, stand-in images and where screenshots go."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,82 @@ from feedgen_news.config import Site
 from feedgen_news.errors import Problem
 from feedgen_news.feeddefs import FeedEntries, topic_feed
 from feedgen_news.layout import MANIFEST_NAME
-from feedgen_news.model import Record
+from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record
 
+# The site the renderers' tests use: every setting a feed shows of its site is set, and the
+# description needs escaping. A test that needs another setting takes ``replace(SITE, ...)``.
+SITE = Site(
+    title="Test News",
+    description="Tests & more",
+    author_name="Newsroom",
+    author_email="news@example.org",
+    base_url="https://news.example.org/",
+)
+# Text that runs script, or ends the element or section around it, wherever an output forgets to
+# escape: a script element, an event handler, both quotes, an early </title>, a CDATA end and a
+# bare ampersand. Every output must show it as this very text.
+HOSTILE_MARKUP = (
+    "<script>alert(1)</script><img src=x onerror=alert(2)> & \"quotes\" 'too' </title> ]]>"
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"  # the demo's records
+# The real seed record (seeds/000_1599838c583e8360.txt) by hand, as the records package reads it.
+SEED_FILE = SEEDS / "000_1599838c583e8360.txt"
+SEED_URL = (
+    "https://www.govtech.com/public-safety/"
+    "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html"
+)
+SEED_TITLE = "Massachusetts City Renews Calls for Facial Recognition Ban"
+SEED_EXCERPT = (
+    "Ramos cites an American Civil Liberties Union of Massachusetts study released earlier "
+    "Monday that used photos of Boston Red Sox and Celtics players to demonstrate limitations "
+    "of Amazon Rekognition software. The ACLU fed photos of 188 New England athletes ..."
+)
+SEED_RECORD = Record(
+    path=SEED_FILE.name,
+    url=SEED_URL,
+    title=SEED_TITLE,
+    published=datetime(2020, 1, 13, 20, 22, tzinfo=UTC),
+    excerpt=SEED_EXCERPT,
+    amp_url=SEED_URL + "?AMP",
+    amp_cache_url=(
+        "https://www-govtech-com.cdn.ampproject.org/c/s/www.govtech.com/public-safety/"
+        "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html?AMP"
+    ),
+    provider=Provider("Government Technology", "https://govtech.com"),
+    topics=("AI", "AWS AI"),
+    category="news",
+    images=(Image("https://media2.govtech.com/images/facial2.jpg", 940, 630, SEED_TITLE),),
+    related=(
+        RelatedLink(
+            "https://www.masslive.com/news/2020/01/springfield-city-council-moves-to-ban-facial-"
+            "recognition-says-systems-are-unproven-inaccurate.html",
+            "Springfield City Council moves to ban facial recognition; "
+            "says systems are unproven, inaccurate",
+            Provider("MassLive", "https://masslive.com"),
+            datetime(2020, 1, 14, 1, 27, tzinfo=UTC),
+        ),
+    ),
+    is_published=False,
+)
+
+
+def record(n: int, **changes: Any) -> Record:
+    """A plainly fake record number ``n``: file ``sample_{n}.txt``, sourceUrl
+    ``https://example.org/news/{n}``, title "Sample story {n}", an excerpt, published at noon
+    UTC ``n`` days into 2021, in no topic; ``changes`` sets any field."""
+    made = Record(
+        path=f"sample_{n}.txt",
+        url=f"https://example.org/news/{n}",
+        title=f"Sample story {n}",
+        published=datetime(2021, 1, 1 + n, 12, 0, tzinfo=UTC),
+        excerpt=f"Sample excerpt {n}.",
+    )
+    return replace(made, **changes)
+
+
+CLI = Path(sys.executable).with_name("feedgen-news")  # the installed command
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # The end-to-end tests' screenshots, for a person to look at after a run: never docs/, whose
@@ -105,6 +179,8 @@ def record_text(
 
 
 GOOD_HEAD = "---\ntitle: Sample story\nsourceUrl: https://example.org/news/1\n"
+# A record that is rejected with one line: "sourceUrl: missing (required)".
+NO_URL_RECORD = "---\ntitle: No URL\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
 
 
 def parse_text(text: str, site: Site | None = None) -> tuple[Record | None, list[Problem]]:
@@ -198,7 +274,7 @@ def run_cli(
     """The installed ``feedgen-news`` in a process of its own; ``no_dac_override`` runs it
     without the capability that lets root read any file, so a chmod 000 file is unreadable
     to it as to any user (needs util-linux's setpriv when run as root)."""
-    argv = [str(Path(sys.executable).with_name("feedgen-news")), *map(str, args)]
+    argv = [str(CLI), *map(str, args)]
     if no_dac_override and os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
@@ -251,5 +327,6 @@ def feed_entries(
 ) -> FeedEntries:
     """A topic feed named ``name`` showing exactly ``records``, as the evaluator would hand
     them to a renderer (for tests of one renderer; ``evaluate_records`` applies the rules)."""
-    feed = replace(topic_feed(name, Site()), title=title or f"Test News — {name}")
+    feed = topic_feed(name, SITE)
+    feed = replace(feed, title=title) if title else feed
     return FeedEntries(feed, records, len(records) if total is None else total)

@@ -3,15 +3,15 @@
 ``live_site`` writes a handful of plainly-sample record files (one with a hostile title, one
 draft), runs ``feedgen-news build`` on them, adds two local PNGs for the thumbnails (so the
 browser test needs no network), and serves the folder with ``feedgen-news serve`` on a free
-port of 127.0.0.1 (or with ``feedgen_news.serve`` in a thread while the CLI has no ``serve``).
+port of 127.0.0.1 (or with ``feedgen_news.serve_http`` in a thread while the CLI has no ``serve``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,11 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import gradient_png
+from tests.helpers import CLI, HOSTILE_MARKUP, free_port, gradient_png
 
-HOSTILE = "<script>alert(1)</script>"
 SITE_TITLE = "Sample Wire"
-CLI = Path(sys.executable).with_name("feedgen-news")
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ related:
     ),
     Sample(
         "002_hostile.txt",
-        HOSTILE,
+        HOSTILE_MARKUP,
         "https://news.example.org/sample/hostile-title",
         _when(21, 10, 30),
         ("all", "topics/ai"),
@@ -160,18 +158,11 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return reply.status, dict(reply.headers.items()), reply.read()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _write_inputs(folder: Path, base: str) -> None:
     folder.mkdir()
     for s in SAMPLES:
         text = (
-            f'---\ntitle: "{s.title}"\nsourceUrl: {s.url}\n'
+            f"---\ntitle: {json.dumps(s.title, ensure_ascii=False)}\nsourceUrl: {s.url}\n"
             f"publishedDateTime: {s.published:%Y-%m-%dT%H:%M:%SZ}\n"
             f"{s.front.format(base=base)}---\n{s.body}"
         )
@@ -196,7 +187,7 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 def running_site(work: Path) -> Iterator[LiveSite]:
     """Build the sample records into ``work/output`` with the CLI and serve them with
     ``feedgen-news serve`` on a free port until the block ends."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     _write_inputs(work / "records", base)
     config = work / "feedgen-news.toml"

@@ -6,14 +6,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import feedparser
 import pytest
 from click.testing import CliRunner
 
 from feedgen_news.cli import main
 from tests.bad_records import FIXTURES, REJECTED, WARNED
+from tests.helpers import SEEDS, published_links
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # The seeds published by default (the real seed and the sample draft are published: false).
 GOOD_URLS = {
     "https://news.example.org/2020/01/rooftop-solar-pilot.html",
@@ -36,10 +35,6 @@ def build_with(fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     return result.exit_code, result.stderr
 
 
-def published_urls(out: Path) -> set[str]:
-    return {e.link for e in feedparser.parse((out / "all/rss.xml").read_bytes()).entries}
-
-
 @pytest.mark.parametrize("fixture", sorted(REJECTED))
 def test_rejected_record_is_named_and_costs_only_itself(
     fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -51,7 +46,7 @@ def test_rejected_record_is_named_and_costs_only_itself(
         assert f"in/{expected}" in lines
     assert "Traceback" not in stderr
     assert "1 rejected" in lines[-1]
-    assert published_urls(tmp_path / "out") == GOOD_URLS
+    assert published_links(tmp_path / "out") == GOOD_URLS
 
 
 @pytest.mark.parametrize("fixture", sorted(WARNED))
@@ -64,7 +59,7 @@ def test_warned_record_is_still_published(
     for expected in WARNED[fixture]:
         assert f"in/{expected}" in lines
     assert "0 rejected" in lines[-1]
-    urls = published_urls(tmp_path / "out")
+    urls = published_links(tmp_path / "out")
     if fixture.startswith("warn/published_"):
         # An unclear `published` fails safe: held back, like a draft.
         assert urls == GOOD_URLS

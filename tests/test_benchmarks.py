@@ -34,8 +34,8 @@ from benchmarks.run import (  # noqa: E402
     run_measured,
     snapshot,
 )
+from tests.helpers import SEED_FILE, tree  # noqa: E402
 
-SEED_FILE = ROOT / "seeds" / "000_1599838c583e8360.txt"
 OPTIONAL = {"topics", "images", "related"}
 
 
@@ -44,10 +44,6 @@ def front(path: Path) -> dict[str, Any]:
     assert text.startswith("---\n") and text.endswith("\n---\n\n")  # as in the seed
     data: dict[str, Any] = yaml.load(text[4:-5], Loader=yaml.CSafeLoader)
     return data
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in record_files(root)}
 
 
 def test_same_size_and_seed_give_byte_identical_files(tmp_path: Path) -> None:

@@ -17,26 +17,17 @@ from feedgen_news.config import Site
 from feedgen_news.ingest import diff, parse_fingerprint
 from feedgen_news.records import load_dir
 from tests.bad_records import SHAPES
-from tests.helpers import build_cmd, run
-from tests.helpers import tree as shared_tree
+from tests.helpers import SEEDS, build_cmd, run, tree
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return shared_tree(root, dotfiles=False)
 
 
 def test_demo_build_writes_every_feed_and_says_so(seeds: Path, tmp_path: Path) -> None:
@@ -98,7 +89,7 @@ def test_drafts_are_held_back_by_default_and_the_summary_says_how_to_include_the
 def test_same_input_gives_byte_identical_output(seeds: Path, tmp_path: Path) -> None:
     assert build_cmd(seeds, tmp_path / "one", "--unpublished").exit_code == 0
     assert build_cmd(seeds, tmp_path / "two", "--unpublished").exit_code == 0
-    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    one, two = tree(tmp_path / "one", dotfiles=False), tree(tmp_path / "two", dotfiles=False)
     assert one == two and len(one) == 42
 
 
@@ -126,7 +117,7 @@ def test_a_draft_published_earlier_is_removed_by_the_next_default_build(
     result = build_cmd(seeds, out)
     assert "removed" in result.stderr and " 0 removed" not in result.stderr
     assert not (out / "topics/aws-ai").exists()
-    assert b"govtech" not in b"".join(tree(out).values())
+    assert b"govtech" not in b"".join(tree(out, dotfiles=False).values())
     assert (out / "notes/mine.txt").read_text() == "not written by feedgen-news"
 
 
@@ -152,7 +143,7 @@ def test_strict_writes_nothing(seeds: Path, tmp_path: Path) -> None:
     result = build_cmd(seeds, out, "--strict")
     assert result.exit_code == 1
     assert "--strict: nothing written" in result.stderr
-    assert tree(out) == {}
+    assert tree(out, dotfiles=False) == {}
 
 
 def test_config_errors_exit_2_and_write_nothing(seeds: Path, tmp_path: Path) -> None:
@@ -173,7 +164,7 @@ def test_config_errors_exit_2_and_write_nothing(seeds: Path, tmp_path: Path) -> 
     result = build_cmd(tmp_path / "missing", out)
     assert result.exit_code == 2
     assert result.stderr == f"feedgen-news: error: {tmp_path / 'missing'}: input folder not found\n"
-    assert not out.exists() or tree(out) == {}
+    assert not out.exists() or tree(out, dotfiles=False) == {}
 
 
 def test_config_file_sets_the_site(seeds: Path, tmp_path: Path) -> None:
@@ -194,12 +185,12 @@ def test_config_file_sets_the_site(seeds: Path, tmp_path: Path) -> None:
 
 def test_check_reports_every_problem_and_writes_nothing(seeds: Path, tmp_path: Path) -> None:
     (seeds / "zz_bad.txt").write_text("---\ntitle: No URL\npublishedDateTime: 2020-01-01\n---\n")
-    before = tree(seeds)
+    before = tree(seeds, dotfiles=False)
     result = run("check", seeds)
     assert result.exit_code == 1
     assert f"{seeds}/zz_bad.txt" in result.stderr and "sourceUrl" in result.stderr
     assert "1 rejected" in result.stderr.splitlines()[-1]
-    assert tree(seeds) == before
+    assert tree(seeds, dotfiles=False) == before
     (seeds / "zz_bad.txt").unlink()
     result = run("check", seeds)
     assert result.exit_code == 0
@@ -220,7 +211,7 @@ def test_cache_never_changes_what_is_published(tmp_path: Path) -> None:
     result = build_cmd(corpus, inc, "--limit", "5")
     assert result.exit_code == 0
     assert build_cmd(corpus, tmp_path / "fresh", "--limit", "5").exit_code == 0
-    assert tree(inc) == tree(tmp_path / "fresh")
+    assert tree(inc, dotfiles=False) == tree(tmp_path / "fresh", dotfiles=False)
 
 
 @pytest.mark.parametrize("include_unpublished", [False, True])
@@ -242,7 +233,7 @@ def test_a_build_through_the_file_cache_equals_one_in_memory(
     assert 0 < report.parsed < 300, "the cache must be reused, not emptied, for this comparison"
     assert report.counts.duplicates > 0
     expected = {o.relpath: o.data for o in build_records(load_dir(corpus, site).records, site)}
-    assert tree(out) == expected
+    assert tree(out, dotfiles=False) == expected
 
 
 def test_diff_of_scan_and_cache_finds_new_changed_and_removed_files() -> None:
@@ -275,7 +266,7 @@ def test_corrupt_cache_is_rebuilt_with_a_warning_and_missing_one_silently(
     """(Every kind of damage: tests/test_cache_damage.py.)"""
     out, cache_dir = tmp_path / "out", tmp_path / "out.cache"
     assert build_cmd(seeds, out, "--unpublished").exit_code == 0
-    expected = tree(out)
+    expected = tree(out, dotfiles=False)
     [cache] = cache_dir.glob("records-*.sqlite3")
     cache.write_bytes(b"this is not a database" * 100)
     (seeds / "001_sample_city_solar.txt").touch()  # something to rebuild
@@ -286,11 +277,11 @@ def test_corrupt_cache_is_rebuilt_with_a_warning_and_missing_one_silently(
         f"moved it aside to {cache.name}.broken-1 and rebuilt it"
     )
     assert result.stderr.count("\n") == 2  # and the summary line
-    assert tree(out) == expected
+    assert tree(out, dotfiles=False) == expected
     shutil.rmtree(cache_dir)
     result = build_cmd(seeds, out, "--unpublished")
     assert result.exit_code == 0 and result.stderr.count("\n") == 1  # the summary line only
-    assert tree(out) == expected
+    assert tree(out, dotfiles=False) == expected
 
 
 def test_settings_change_rerenders_and_library_version_is_part_of_the_cache_key(
@@ -311,7 +302,7 @@ def test_a_record_outside_the_newest_limit_rewrites_only_the_pages_that_count_it
     a topic's total, so a record that is not among the newest changes just those."""
     out = tmp_path / "out"
     assert build_cmd(seeds, out, "--limit", "1").exit_code == 0
-    before = {p: (out / p).stat().st_mtime_ns for p in tree(out)}
+    before = {p: (out / p).stat().st_mtime_ns for p in tree(out, dotfiles=False)}
     (seeds / "006_old_solar.txt").write_text(
         "---\ntitle: An older solar story\n"
         "sourceUrl: https://news.example.org/1999/old-solar.html\n"
@@ -320,7 +311,7 @@ def test_a_record_outside_the_newest_limit_rewrites_only_the_pages_that_count_it
     )
     result = build_cmd(seeds, out, "--limit", "1")
     assert result.exit_code == 0, result.output
-    after = tree(out)
+    after = tree(out, dotfiles=False)
     rewritten = {p for p in after if (out / p).stat().st_mtime_ns != before[p]}
     assert rewritten == {"index.html", "topics/energy/index.html"}
     # Rendered: those two and the other site files (unchanged); not one feed was rendered.
@@ -328,4 +319,4 @@ def test_a_record_outside_the_newest_limit_rewrites_only_the_pages_that_count_it
     assert "2 entries" in after["topics/energy/index.html"].decode()
     # And the result is what a build from nothing makes.
     assert build_cmd(seeds, tmp_path / "fresh", "--limit", "1").exit_code == 0
-    assert after == tree(tmp_path / "fresh")
+    assert after == tree(tmp_path / "fresh", dotfiles=False)

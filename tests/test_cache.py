@@ -22,13 +22,11 @@ from feedgen_news.cache import (
     decode_record,
     encode_record,
 )
-from feedgen_news.config import Site
 from feedgen_news.errors import StorageError
 from feedgen_news.ingest import parse_fingerprint, parse_rows
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import read_record, scan_record_files
-
-SITE = Site(limit=5)
+from tests.helpers import SITE
 
 
 @pytest.fixture

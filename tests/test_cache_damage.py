@@ -18,9 +18,7 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.cache import cache_file
-from tests.helpers import comparable, mounted, run_cli, tmpfs, tree
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.helpers import SEEDS, comparable, mounted, run_cli, tmpfs, tree
 
 
 @dataclass(frozen=True)

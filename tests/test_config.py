@@ -14,9 +14,9 @@ from tests.helpers import run, write_record
 
 
 @pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run in tmp_path: relative names in messages, and only this test's feedgen-news.toml."""
-    monkeypatch.chdir(tmp_path)
+def _one_record(in_tmp_path: None, tmp_path: Path) -> None:
+    """In the test's own folder (relative names in messages, only this test's
+    feedgen-news.toml), an input folder ``in`` with one record."""
     write_record(tmp_path / "in" / "a.txt", "a")
 
 

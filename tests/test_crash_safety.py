@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from contextlib import suppress
@@ -34,10 +33,10 @@ import pytest
 
 from benchmarks.generate import generate, mutate, record_files
 from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import CLI, run_cli
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _tree
 
-CLI = Path(sys.executable).with_name("feedgen-news")
 RECORDS = 600  # ~600 output files, ~300 of them rewritten by the change
 LIMIT = "10"  # entries per feed: keeps rendering short so the test stays within its budget
 WARM_KILLS = 6  # with a copy of the old cache, anywhere from start-up to the end
@@ -66,12 +65,6 @@ class Corpus:
     warm_seconds: float  # the same with the old output and cache
     switch_starts: float  # seconds into the warm build when published files began to change
     watched: list[str]  # published files whose first change marks the switch-over
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300
-    )
 
 
 def _build_args(input_dir: Path, output: Path, cache: Path) -> list[str]:
@@ -168,13 +161,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     _add_new_topics(new_input, NEW_TOPICS)
 
     old_output, old_cache = work / "old-output", work / "old-cache"
-    result = _run(_build_args(old_input, old_output, old_cache), work)
+    result = run_cli(*_build_args(old_input, old_output, old_cache), cwd=work)
     assert result.returncode == 0, result.stderr
     old = _tree(old_output)
 
     new_output = work / "new-output"
     started = time.monotonic()
-    result = _run(_build_args(new_input, new_output, work / "new-cache"), work)
+    result = run_cli(*_build_args(new_input, new_output, work / "new-cache"), cwd=work)
     cold_seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     new = _tree(new_output)
@@ -293,7 +286,7 @@ def _crash_and_recover(corpus: Corpus, n: int, kill: Kill) -> tuple[str, float |
     state = _assert_only_old_or_new(output, corpus, label)
 
     # The next build (on whatever cache the kill left) finishes the job exactly.
-    result = _run(args, corpus.work)
+    result = run_cli(*args, cwd=corpus.work)
     assert result.returncode == 0, f"{label}: exit {result.returncode}: {result.stderr}"
     rebuilt = _comparable(_tree(output))
     assert rebuilt == _comparable(corpus.new), f"{label}: the rebuild differs from a pristine build"

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import artifact, start_chromium
-from tests.live_site import HOSTILE, SAMPLES, SITE_TITLE, LiveSite, fetch, require
+from tests.helpers import HOSTILE_MARKUP, artifact, start_chromium
+from tests.live_site import SAMPLES, SITE_TITLE, LiveSite, fetch, require
 
 TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 LABELS = ("RSS", "Atom", "JSON Feed")
@@ -87,7 +87,7 @@ def test_index_autodiscovery_feed_list_and_hostile_title(browser: Any, live_site
     hrefs = [a.get_attribute("href") for a in ai.find_elements("css selector", ".subscribe a")]
     assert hrefs == [f"{base}topics/ai/{f}" for f in FILES]
     # The hostile title is on the page as text, and nothing ran.
-    assert HOSTILE in browser.find_element("css selector", "main").text
+    assert HOSTILE_MARKUP in browser.find_element("css selector", "main").text
     assert_nothing_ran(browser)
     screenshot(browser, "index.png")
 
@@ -155,7 +155,7 @@ def test_topic_page_shows_entries_and_autodiscovers_its_feeds(
         f"{s.published:%Y-%m-%dT%H:%M:%SZ}" for s in expected
     ]
     hostile = articles[0]
-    assert hostile.find_element("css selector", "h3").text == HOSTILE
+    assert hostile.find_element("css selector", "h3").text == HOSTILE_MARKUP
     assert "<img src=x onerror=alert(2)>" in hostile.text
     assert hostile.find_elements("css selector", "img") == []
     # The thumbnail is a real, loaded image of the size the record gave.

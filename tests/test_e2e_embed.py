@@ -1,7 +1,7 @@
 """Embeds in a real browser: headless Chromium on a host page from one origin, feeds from another.
 
 The host page is served by a plain http.server (origin A); the feeds, embed.js and embed.html by
-``feedgen_news.serve`` (origin B), so embed.js must work cross-origin through the server's CORS
+``feedgen_news.serve_http`` (origin B), so embed.js must work cross-origin through the server's CORS
 header. Screenshots go to the test artifacts folder (``tests.helpers.ARTIFACTS``); the README's
 are `make screenshots`.
 """
@@ -16,7 +16,6 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
@@ -26,12 +25,18 @@ import pytest
 
 from feedgen_news.build import build_records
 from feedgen_news.config import Site
-from feedgen_news.model import Provider, Record
+from feedgen_news.model import Provider
 from feedgen_news.render.embed import SCRIPT_LIMIT
-from feedgen_news.serve import make_server
-from tests.helpers import CHROMEDRIVER, CHROMIUM, artifact, start_chromium
+from feedgen_news.serve_http import make_server
+from tests.helpers import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    HOSTILE_MARKUP,
+    artifact,
+    record,
+    start_chromium,
+)
 
-HOSTILE = "<img src=x onerror=alert(1)>"
 CRAFTED = Path(__file__).parent / "fixtures" / "embed" / "javascript-links.json"
 
 if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
@@ -49,25 +54,21 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 STORY_PROVIDER = Provider("Example Wire", "https://example.org")
 
 
-def story(n: int, title: str) -> Record:
-    return Record(
-        path=f"s{n:02}.md",
-        url=f"https://example.org/sample/{n}",
-        title=title,
-        published=datetime(2026, 11, 20, 9, 0, tzinfo=UTC) + timedelta(hours=n),
-        provider=STORY_PROVIDER,
-        topics=("AI",),
-    )
-
-
+# Seven stories in topic AI from one provider, the newest last; the third's title is hostile.
 RECORDS = [
-    story(1, "Sample: a model card template for small labs"),
-    story(2, "Sample: city council pilots open data on energy use"),
-    story(3, HOSTILE),
-    story(4, "Sample: benchmark suite adds an accessibility track"),
-    story(5, "Sample: university releases an annotated speech corpus"),
-    story(6, "Sample: regional newsroom tests AI transcription"),
-    story(7, "Sample: chip makers publish a shared power metric"),
+    record(n, title=title, provider=STORY_PROVIDER, topics=("AI",))
+    for n, title in enumerate(
+        [
+            "Sample: a model card template for small labs",
+            "Sample: city council pilots open data on energy use",
+            HOSTILE_MARKUP,
+            "Sample: benchmark suite adds an accessibility track",
+            "Sample: university releases an annotated speech corpus",
+            "Sample: regional newsroom tests AI transcription",
+            "Sample: chip makers publish a shared power metric",
+        ],
+        start=1,
+    )
 ]
 LIMIT = SCRIPT_LIMIT  # data-limit of the script snippet on the topic page
 IFRAME_LIMIT = 6  # site.embed_limit: entries in embed.html
@@ -75,7 +76,7 @@ IFRAME_LIMIT = 6  # site.embed_limit: entries in embed.html
 
 @dataclass
 class Servers:
-    feeds: str  # origin B: feedgen_news.serve over the built output
+    feeds: str  # origin B: feedgen_news.serve_http over the built output
     host: str  # origin A: a plain static server for the host page
 
 
@@ -223,7 +224,7 @@ def test_script_renders_data_limit_newest_entries_cross_origin(host: WebDriver) 
 def test_hostile_title_is_text_and_runs_nothing(host: WebDriver) -> None:
     box = host.find_element("css selector", "#script [data-feedgen-news]")
 
-    assert HOSTILE in [a.text for a in box.find_elements("css selector", "a")]
+    assert HOSTILE_MARKUP in [a.text for a in box.find_elements("css selector", "a")]
     assert box.find_elements("css selector", "img") == []
     assert host.find_elements("css selector", "img") == []
     assert host.execute_script("return window.alerts") == []
@@ -271,7 +272,7 @@ def test_iframe_snippet_renders_embed_html_without_scripts(
         assert [(a.get_attribute("textContent"), a.get_attribute("href")) for a in shown] == [
             (r.title, r.url) for r in expected
         ]
-        assert HOSTILE in [r.title for r in expected]
+        assert HOSTILE_MARKUP in [r.title for r in expected]
         assert host.find_elements("css selector", "img, script") == []
         # The section makes the iframe about 300px wide: nothing may scroll sideways there.
         inner, scroll = host.execute_script(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -22,27 +22,20 @@ from feedgen_news.render.embed import (
     script_snippet,
 )
 from feedgen_news.render.pages import render_topic_page
+from tests.helpers import HOSTILE_MARKUP, SITE, record
 
-HOSTILE = "<img src=x onerror=alert(1)> & \"quotes\" 'too' </title><script>alert(2)</script>"
-SITE = Site(title="Example News", base_url="https://news.example.org/", embed_limit=3)
+EMBED_SITE = replace(SITE, embed_limit=3)
 STATIC_JS = Path(__file__).parent.parent / "feedgen_news" / "static" / "embed.js"
+WIRE = Provider("Example Wire", "https://example.org")
 
 
-def record(n: int, **changes: object) -> Record:
-    fields: dict[str, object] = {
-        "path": f"r{n:02}.md",
-        "url": f"https://example.org/story/{n}",
-        "title": f"Story {n}",
-        "published": datetime(2026, 11, 1, 8, 30, tzinfo=UTC) + timedelta(days=n),
-        "provider": Provider("Example Wire", "https://example.org"),
-        "topics": ("AI",),
-        "images": (Image("https://img.example.org/{n}.jpg", 640, 360),),
-    }
-    fields.update(changes)
-    return Record(**fields)  # type: ignore[arg-type]
+def ai_story(n: int, **changes: Any) -> Record:
+    """``record(n)`` in topic AI, from a provider, with an image (the embed page shows none)."""
+    image = Image(f"https://img.example.org/{n}.jpg", 640, 360)
+    return record(n, **{"topics": ("AI",), "provider": WIRE, "images": (image,), **changes})
 
 
-def ai_topic(records: list[Record], site: Site = SITE) -> FeedEntries:
+def ai_topic(records: list[Record], site: Site = EMBED_SITE) -> FeedEntries:
     [_all, ai] = evaluate_records(records, site)
     assert ai.feed.slug == "ai"
     return ai
@@ -53,25 +46,29 @@ def parse(page: bytes) -> lxml.html.HtmlElement:
 
 
 def test_embed_page_lists_the_latest_embed_limit_entries_newest_first() -> None:
-    page = parse(render_embed_page(ai_topic([record(n) for n in range(1, 6)]), SITE))
+    page = parse(render_embed_page(ai_topic([ai_story(n) for n in range(1, 6)]), EMBED_SITE))
 
     items = page.xpath("//ol/li")
-    assert [li.xpath(".//a")[0].text_content() for li in items] == ["Story 5", "Story 4", "Story 3"]
+    assert [li.xpath(".//a")[0].text_content() for li in items] == [
+        "Sample story 5",
+        "Sample story 4",
+        "Sample story 3",
+    ]
     first = items[0]
     link = first.xpath(".//a")[0]
-    assert link.get("href") == "https://example.org/story/5"
+    assert link.get("href") == "https://example.org/news/5"
     assert (link.get("target"), link.get("rel")) == ("_blank", "noopener")
     time = first.xpath(".//time")[0]
-    assert (time.get("datetime"), time.text_content()) == ("2026-11-06T08:30:00Z", "6 Nov 2026")
-    assert first.xpath(".//*[@class='meta']")[0].text_content() == "6 Nov 2026 · Example Wire"
-    assert page.findtext(".//title") == "Example News — AI"
+    assert (time.get("datetime"), time.text_content()) == ("2021-01-06T12:00:00Z", "6 Jan 2021")
+    assert first.xpath(".//*[@class='meta']")[0].text_content() == "6 Jan 2021 · Example Wire"
+    assert page.findtext(".//title") == "Test News — AI"
     # Relative to embed.html, like the pages' own links: it works on any port and from disk.
     assert page.xpath("//h1/a")[0].get("href") == "index.html"
     assert [a.get("href") for a in page.xpath("//footer/a")] == ["index.html", "rss.xml"]
 
 
 def test_embed_page_can_run_nothing_and_load_nothing() -> None:
-    page = parse(render_embed_page(ai_topic([record(1)]), SITE))
+    page = parse(render_embed_page(ai_topic([ai_story(1)]), EMBED_SITE))
 
     csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
     assert (
@@ -93,44 +90,46 @@ def test_embed_page_can_run_nothing_and_load_nothing() -> None:
 
 
 def test_hostile_text_stays_text() -> None:
-    hostile = record(1, title=HOSTILE, provider=Provider(HOSTILE), topics=(HOSTILE,))
-    [_all, topic] = evaluate_records([hostile], SITE)
+    hostile = ai_story(
+        1, title=HOSTILE_MARKUP, provider=Provider(HOSTILE_MARKUP), topics=(HOSTILE_MARKUP,)
+    )
+    [_all, topic] = evaluate_records([hostile], EMBED_SITE)
 
-    raw = render_embed_page(topic, SITE)
+    raw = render_embed_page(topic, EMBED_SITE)
     page = parse(raw)
 
     assert page.xpath("//script|//img") == []
-    assert page.xpath("//ol//a")[0].text_content() == HOSTILE
-    assert page.xpath("//*[@class='meta']")[0].text_content() == f"2 Nov 2026 · {HOSTILE}"
-    assert page.findtext(".//title") == f"Example News — {HOSTILE}"
+    assert page.xpath("//ol//a")[0].text_content() == HOSTILE_MARKUP
+    assert page.xpath("//*[@class='meta']")[0].text_content() == f"2 Jan 2021 · {HOSTILE_MARKUP}"
+    assert page.findtext(".//title") == f"Test News — {HOSTILE_MARKUP}"
     assert b"<img" not in raw and b"<script" not in raw
 
 
 def test_only_http_links_are_emitted() -> None:
-    bad = record(1, url="javascript:alert(1)", title="Bad link")
-    page = parse(render_embed_page(ai_topic([bad, record(2)]), SITE))
+    bad = ai_story(1, url="javascript:alert(1)", title="Bad link")
+    page = parse(render_embed_page(ai_topic([bad, ai_story(2)]), EMBED_SITE))
 
     titles = [li.text_content() for li in page.xpath("//ol/li")]
     assert titles[1].startswith("Bad link")
     assert page.xpath("//ol/li")[1].xpath(".//a") == []
-    assert "javascript:" not in render_embed_page(ai_topic([bad]), SITE).decode()
+    assert "javascript:" not in render_embed_page(ai_topic([bad]), EMBED_SITE).decode()
 
 
 def test_embed_limit_zero_means_every_entry_and_empty_feed_says_so() -> None:
-    site = Site(base_url="https://news.example.org/", embed_limit=0)
-    page = parse(render_embed_page(ai_topic([record(n) for n in range(12)], site), site))
+    site = replace(SITE, embed_limit=0)
+    page = parse(render_embed_page(ai_topic([ai_story(n) for n in range(12)], site), site))
     assert len(page.xpath("//ol/li")) == 12
 
-    [empty] = evaluate_records([], SITE)
-    page = parse(render_embed_page(empty, SITE))
+    [empty] = evaluate_records([], EMBED_SITE)
+    page = parse(render_embed_page(empty, EMBED_SITE))
     assert page.xpath("//p[@class='empty']")[0].text_content() == "No entries yet."
     assert page.xpath("//h1/a")[0].get("href") == "../index.html"  # all's page: the site index
 
 
 def test_embed_page_bytes_are_deterministic() -> None:
-    records = [record(n) for n in range(4)]
-    first = render_embed_page(ai_topic(records), SITE)
-    assert render_embed_page(ai_topic(list(reversed(records))), SITE) == first
+    records = [ai_story(n) for n in range(4)]
+    first = render_embed_page(ai_topic(records), EMBED_SITE)
+    assert render_embed_page(ai_topic(list(reversed(records))), EMBED_SITE) == first
 
 
 def test_embed_script_is_the_packaged_static_file_and_never_uses_markup_sinks() -> None:
@@ -146,18 +145,20 @@ def test_embed_script_is_the_packaged_static_file_and_never_uses_markup_sinks() 
 
 
 def test_snippets_are_escaped_code_blocks_that_paste_as_working_embeds() -> None:
-    topic = ai_topic([record(1)])
+    topic = ai_topic([ai_story(1)])
 
-    block = lxml.html.fragment_fromstring(embed_snippets_html(topic, SITE), create_parent="div")
+    block = lxml.html.fragment_fromstring(
+        embed_snippets_html(topic, EMBED_SITE), create_parent="div"
+    )
     codes = [code.text_content() for code in block.xpath("//pre/code")]
-    assert codes == [iframe_snippet(topic, SITE), script_snippet(topic, SITE)]
+    assert codes == [iframe_snippet(topic, EMBED_SITE), script_snippet(topic, EMBED_SITE)]
     assert block.xpath("//iframe|//script|//div[@data-feedgen-news]") == []  # shown, not live
 
     iframe = lxml.html.fragment_fromstring(codes[0])
     assert iframe.tag == "iframe"
     assert iframe.get("src") == "https://news.example.org/topics/ai/embed.html"
     assert iframe.get("sandbox") == "allow-popups allow-popups-to-escape-sandbox"
-    assert iframe.get("title") == "Example News — AI"
+    assert iframe.get("title") == "Test News — AI"
 
     pasted = lxml.html.fragment_fromstring(codes[1], create_parent="body")
     [div] = pasted.xpath(".//div")
@@ -168,28 +169,30 @@ def test_snippets_are_escaped_code_blocks_that_paste_as_working_embeds() -> None
     assert script.get("async") is not None
 
 
-@pytest.mark.parametrize("name", [HOSTILE, '" onload="alert(1)'])
+@pytest.mark.parametrize("name", [HOSTILE_MARKUP, '" onload="alert(1)'])
 def test_snippets_escape_a_hostile_topic_name(name: str) -> None:
-    [_all, topic] = evaluate_records([record(1, topics=(name,))], SITE)
+    [_all, topic] = evaluate_records([ai_story(1, topics=(name,))], EMBED_SITE)
 
-    iframe = lxml.html.fragment_fromstring(iframe_snippet(topic, SITE))
-    assert iframe.get("title") == f"Example News — {name}"
+    iframe = lxml.html.fragment_fromstring(iframe_snippet(topic, EMBED_SITE))
+    assert iframe.get("title") == f"Test News — {name}"
     assert iframe.get("onload") is None
-    block = lxml.html.fragment_fromstring(embed_snippets_html(topic, SITE), create_parent="div")
+    block = lxml.html.fragment_fromstring(
+        embed_snippets_html(topic, EMBED_SITE), create_parent="div"
+    )
     assert block.xpath("//img|//script|//iframe") == []
-    assert block.xpath("//pre/code")[0].text_content() == iframe_snippet(topic, SITE)
+    assert block.xpath("//pre/code")[0].text_content() == iframe_snippet(topic, EMBED_SITE)
 
 
 def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
-    [_all, topic] = evaluate_records([record(1, topics=("All",))], SITE)
+    [_all, topic] = evaluate_records([ai_story(1, topics=("All",))], EMBED_SITE)
     assert (topic.feed.slug, topic.feed.folder) == ("all", "topics/all")
 
-    page = parse(render_embed_page(topic, SITE))
+    page = parse(render_embed_page(topic, EMBED_SITE))
 
     # topics/all/embed.html: the links stay in its own folder, not the site's all/.
     assert page.xpath("//h1/a")[0].get("href") == "index.html"
     assert page.xpath("//footer/a")[1].get("href") == "rss.xml"
-    assert iframe_snippet(topic, SITE).startswith(
+    assert iframe_snippet(topic, EMBED_SITE).startswith(
         '<iframe src="https://news.example.org/topics/all/embed.html"'
     )
 
@@ -197,9 +200,9 @@ def test_a_topic_named_all_links_its_own_page_not_the_home_page() -> None:
 def test_text_loses_characters_xml_cannot_carry_as_on_the_pages() -> None:
     # A site title straight from the settings file; records are cleaned when read, a Record
     # built in code is not.
-    site = replace(SITE, title="Example\u0001 News")
+    site = replace(EMBED_SITE, title="Example\u0001 News")
     [_all, topic] = evaluate_records(
-        [record(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site
+        [ai_story(1, title="Story\u000b one", provider=Provider("Wire\x1f"))], site
     )
 
     raw = render_embed_page(topic, site)
@@ -207,7 +210,7 @@ def test_text_loses_characters_xml_cannot_carry_as_on_the_pages() -> None:
     page = parse(raw)
     assert page.findtext(".//title") == "Example News — AI"
     assert page.xpath("//h1/a")[0].text_content() == "Example News — AI"
-    assert page.xpath("//ol/li")[0].text_content() == "Story one2 Nov 2026 · Wire"
+    assert page.xpath("//ol/li")[0].text_content() == "Story one2 Jan 2021 · Wire"
     # The snippets (and so the topic page that shows them) go through the same cleaning.
     assert 'title="Example News — AI"' in iframe_snippet(topic, site)
     assert not XML_ILLEGAL.search(embed_snippets_html(topic, site))

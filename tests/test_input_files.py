@@ -17,10 +17,7 @@ from tests.helpers import published_links, write_record
 URL = "https://news.example.org/"
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run in tmp_path: relative paths in messages, and no feedgen-news.toml in the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 CHECKED = "feedgen-news: 2 records read: 2 would be published, 0 rejected; nothing written.\n"
@@ -286,7 +283,7 @@ def test_an_internal_error_is_one_line_whatever_its_message(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("bad name 'x\nfake.txt: everything fine'")
 
-    monkeypatch.setattr(feedgen_news.cli, "check", broken)
+    monkeypatch.setattr(feedgen_news.cli, "check_paths", broken)
     result = run("check", "in")
     assert result.exit_code == 70
     assert result.stderr.splitlines() == [

@@ -6,7 +6,21 @@ import re
 
 from feedgen_news.keys import fold, slugify
 
-HOSTILE = ["../../x", "/etc/passwd", "a/b", ".", "..", "CON", "", "x" * 300, "C++", "C", "C#", " "]
+# Topic names that would leave their folder, name a Windows device, collide or say nothing.
+UNSAFE_NAMES = [
+    "../../x",
+    "/etc/passwd",
+    "a/b",
+    ".",
+    "..",
+    "CON",
+    "",
+    "x" * 300,
+    "C++",
+    "C",
+    "C#",
+    " ",
+]
 
 
 def test_plain_names_get_plain_slugs() -> None:
@@ -16,12 +30,12 @@ def test_plain_names_get_plain_slugs() -> None:
 
 
 def test_hostile_names_get_safe_distinct_slugs() -> None:
-    slugs = [slugify(name) for name in HOSTILE]
+    slugs = [slugify(name) for name in UNSAFE_NAMES]
     for slug in slugs:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug), slug
         assert slug not in (".", "..") and len(slug) <= 70
     # " " and "" fold to the same key: one topic, one slug; every other name is distinct.
-    assert len(set(slugs)) == len(HOSTILE) - 1
+    assert len(set(slugs)) == len(UNSAFE_NAMES) - 1
     assert slugify("C") == "c" and slugify("C++") != slugify("C#") != "c"
     assert slugify("CON") != "con"
 

@@ -26,10 +26,10 @@ from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
 from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import SEEDS
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _files
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 COPIED_SEED = "002_sample_ai_model_cards.txt"
 COPY_NAME = "006_private_fields.txt"
 COPY_TITLE = "Sample copy with private fields: a lab publishes model cards"

@@ -12,25 +12,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from feedgen_news.cli import main
-from tests.helpers import tree
+from tests.helpers import tree, write_record
+
+NEWS = "category: news\n"  # a category: each entry names it after its topics
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
-    monkeypatch.chdir(tmp_path)
-
-
-def record(folder: Path, name: str, topics: list[str], day: int = 1) -> Path:
-    lines = "".join(f'  - "{t}"\n' for t in topics)
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"---\ntitle: Story {name}\nsourceUrl: https://news.example.org/{name}\n"
-        f"publishedDateTime: 2026-01-{day:02d}T09:00:00Z\ncategory: news\ntopics:\n{lines}---\n",
-        encoding="utf-8",
-    )
-    return path
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 def build(out: Path, *extra: str) -> Result:
@@ -49,8 +36,10 @@ def categories(feed: Path) -> list[list[str]]:
 
 def test_a_record_with_4000_topics_keeps_the_first_20_with_one_warning(tmp_path: Path) -> None:
     topics = [f"Topic {i:04d}" for i in range(4000)]
-    record(tmp_path / "in", "many.txt", topics)
-    record(tmp_path / "in", "plain.txt", ["Topic 3999", "Other"], day=2)
+    write_record(tmp_path / "in/many.txt", "many", topics=topics, extra=NEWS)
+    write_record(
+        tmp_path / "in/plain.txt", "plain", topics=["Topic 3999", "Other"], day=2, extra=NEWS
+    )
     out = tmp_path / "out"
 
     result = build(out)
@@ -58,7 +47,7 @@ def test_a_record_with_4000_topics_keeps_the_first_20_with_one_warning(tmp_path:
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines[:-1] == [
-        "in/many.txt:27:5: warning: topics: 3980 beyond max_topics_per_record = 20; dropped "
+        "in/many.txt:5:290: warning: topics: 3980 beyond max_topics_per_record = 20; dropped "
         "(the first 20 are kept)"
     ]
     assert "0 rejected. 69 feeds" in lines[-1]  # `all`, 20 topics of many.txt and 2 of plain.txt
@@ -75,7 +64,7 @@ def test_a_record_with_4000_topics_keeps_the_first_20_with_one_warning(tmp_path:
 
 
 def test_max_topics_per_record_is_a_setting_and_changing_it_reparses(tmp_path: Path) -> None:
-    record(tmp_path / "in", "many.txt", [f"T{i}" for i in range(8)])
+    write_record(tmp_path / "in/many.txt", "many", topics=[f"T{i}" for i in range(8)])
     out = tmp_path / "out"
     assert build(out).exit_code == 0
     assert len(list((out / "topics").iterdir())) == 8
@@ -85,29 +74,31 @@ def test_max_topics_per_record_is_a_setting_and_changing_it_reparses(tmp_path: P
 
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines()[0] == (
-        "in/many.txt:10:5: warning: topics: 5 beyond max_topics_per_record = 3; dropped "
+        "in/many.txt:5:28: warning: topics: 5 beyond max_topics_per_record = 3; dropped "
         "(the first 3 are kept)"
     )
     assert sorted(p.name for p in (out / "topics").iterdir()) == ["t0", "t1", "t2"]
 
 
 def test_duplicates_beyond_the_cap_are_not_counted_as_dropped(tmp_path: Path) -> None:
-    record(tmp_path / "in", "dup.txt", ["A", "B", "a", "A", "C", "b"])
+    write_record(tmp_path / "in/dup.txt", "dup", topics=["A", "B", "a", "A", "C", "b"])
     result = build(tmp_path / "out", "--config", settings("max_topics_per_record = 2\n"))
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines()[0] == (
-        "in/dup.txt:11:5: warning: topics: 1 beyond max_topics_per_record = 2; dropped "
+        "in/dup.txt:5:30: warning: topics: 1 beyond max_topics_per_record = 2; dropped "
         "(the first 2 are kept)"
     )
 
 
 def test_a_build_over_max_feeds_refuses_and_writes_nothing(tmp_path: Path) -> None:
     for i in range(30):
-        record(tmp_path / "in", f"r{i:02d}.txt", [f"Subject {i:02d}"], day=i + 1)
+        write_record(
+            tmp_path / f"in/r{i:02d}.txt", f"r{i:02d}", topics=[f"Subject {i:02d}"], day=i + 1
+        )
     out = tmp_path / "out"
     assert build(out).exit_code == 0  # the previous build, under the default cap
     before = tree(out)
-    record(tmp_path / "in", "r30.txt", ["Subject 30"], day=31)
+    write_record(tmp_path / "in/r30.txt", "r30", topics=["Subject 30"], day=31)
 
     result = build(out, "--config", settings("max_feeds = 10\n"))
 
@@ -135,7 +126,7 @@ def test_a_build_over_max_feeds_refuses_and_writes_nothing(tmp_path: Path) -> No
     ],
 )
 def test_caps_must_be_positive(tmp_path: Path, text: str, message: str) -> None:
-    record(tmp_path / "in", "a.txt", ["A"])
+    write_record(tmp_path / "in/a.txt", "a", topics=["A"])
     result = build(tmp_path / "out", "--config", settings(text))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [f"feedgen-news: error: {message}"]

@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,10 +22,10 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
+from tests.helpers import CLI
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _tree
 
-CLI = Path(sys.executable).with_name("feedgen-news")
 RECORDS = 300
 EXIT_LOCKED = 75
 

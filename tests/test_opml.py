@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from lxml import etree
 
 from feedgen_news.build import evaluate_records
 from feedgen_news.config import Site
 from feedgen_news.feeddefs import FeedEntries, all_feed
-from feedgen_news.model import Record
 from feedgen_news.render.opml import render_opml
+from tests import helpers
+from tests.helpers import record
 
-SITE = Site(
-    title='Tom & "Jerry" <News>',
-    base_url="https://feeds.example.org/",
-    author_name="Desk",
-    author_email="desk@example.org",
-    language="de",
+# The test site with quotes and brackets in its title, in another language.
+SITE = replace(helpers.SITE, title='Tom & "Jerry" <News>', language="de")
+RECORDS = (
+    record(2, topics=("AI", "C++")),
+    record(9, topics=("Économie",)),
+    record(5),
 )
-
-
-def record(path: str, day: int, *topics: str) -> Record:
-    return Record(
-        path=path,
-        url=f"https://news.example.org/{path}",
-        title=f"Story {path}",
-        published=datetime(2021, 3, day, 8, 0, tzinfo=UTC),
-        topics=topics,
-    )
-
-
-RECORDS = (record("a.txt", 2, "AI", "C++"), record("b.txt", 9, "Économie"), record("c.txt", 5))
 
 
 def parse(data: bytes) -> etree._Element:
@@ -50,11 +38,11 @@ def test_every_feed_is_one_rss_outline() -> None:
             "version": "RSS2",
             "text": t.feed.title,
             "title": t.feed.title,
-            "xmlUrl": f"https://feeds.example.org/{t.feed.folder}/rss.xml",
+            "xmlUrl": f"https://news.example.org/{t.feed.folder}/rss.xml",
             "htmlUrl": (
-                "https://feeds.example.org/"
+                "https://news.example.org/"
                 if t.feed.folder == "all"
-                else f"https://feeds.example.org/{t.feed.folder}/"
+                else f"https://news.example.org/{t.feed.folder}/"
             ),
             "language": "de",
         }
@@ -68,17 +56,17 @@ def test_every_feed_is_one_rss_outline() -> None:
     ]
     assert (
         outlines[2].get("xmlUrl")
-        == f"https://feeds.example.org/topics/{topics[2].feed.slug}/rss.xml"
+        == f"https://news.example.org/topics/{topics[2].feed.slug}/rss.xml"
     )
 
 
 def test_head_dates_are_the_newest_entry_not_the_clock() -> None:
     root = parse(render_opml(evaluate_records(RECORDS, SITE), SITE))
     assert root.findtext("head/title") == 'Tom & "Jerry" <News>'
-    assert root.findtext("head/dateCreated") == "Tue, 09 Mar 2021 08:00:00 GMT"
-    assert root.findtext("head/dateModified") == "Tue, 09 Mar 2021 08:00:00 GMT"
-    assert root.findtext("head/ownerName") == "Desk"
-    assert root.findtext("head/ownerEmail") == "desk@example.org"
+    assert root.findtext("head/dateCreated") == "Sun, 10 Jan 2021 12:00:00 GMT"
+    assert root.findtext("head/dateModified") == "Sun, 10 Jan 2021 12:00:00 GMT"
+    assert root.findtext("head/ownerName") == "Newsroom"
+    assert root.findtext("head/ownerEmail") == "news@example.org"
     assert root.findtext("head/docs") == "http://opml.org/spec2.opml"
 
 

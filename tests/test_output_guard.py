@@ -17,16 +17,12 @@ import pytest
 from feedgen_news.fsio import file_lock
 from feedgen_news.layout import LOCK_NAME
 from feedgen_news.publish import read_manifest
-from tests.helpers import build_cmd, tmpfs, tree, write_record
+from tests.helpers import SEEDS, build_cmd, tmpfs, tree, write_record
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EXIT_SHRINK = 3
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no feedgen-news.toml is, so the repo's demo config stays out of the way."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture

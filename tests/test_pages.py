@@ -16,15 +16,18 @@ from feedgen_news.feeddefs import FeedEntries
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.render import render_site
 from feedgen_news.render.pages import render_index, render_topic_page
-from tests.helpers import feed_entries
+from tests import helpers
+from tests.helpers import HOSTILE_MARKUP, feed_entries
 
-SITE = Site(
+# The test site served under a path, in another language, its title and description in need of
+# escaping.
+SITE = replace(
+    helpers.SITE,
     title="Example & News",
     description="Sample <feeds>",
     language="fr-CA",
     base_url="https://feeds.example.org/news/",
 )
-HOSTILE = "<script>alert(1)</script>"
 
 
 def when(day: int, hour: int = 12) -> datetime:
@@ -58,7 +61,7 @@ SEED = Record(
 EVIL = Record(
     path="001.txt",
     url='https://evil.example.org/a?x=1&y="2"',
-    title=HOSTILE,
+    title=HOSTILE_MARKUP,
     published=when(12),
     excerpt='"><img src=x onerror=alert(2)> & <b>bold</b>',
     body="ignored: the excerpt wins",
@@ -152,7 +155,7 @@ def test_index_says_when_feeds_carry_fewer_entries_than_the_topic_has() -> None:
 def test_index_shows_the_latest_entries_of_the_all_feed() -> None:
     doc = parse(render_index(topics(), SITE))
     titles = [a.text_content() for a in doc.xpath("//ol[@class='entries']/li/article/h3")]
-    assert titles == [SEED.title, HOSTILE, PLAIN.title]
+    assert titles == [SEED.title, HOSTILE_MARKUP, PLAIN.title]
 
 
 def test_page_basics_lang_viewport_landmarks_no_script_no_external_assets() -> None:
@@ -254,7 +257,7 @@ def test_hostile_record_text_stays_text() -> None:
     assert doc.xpath("//script") == []
     assert not [a for e in doc.iter() for a in e.attrib if a.lower().startswith("on")]
     article = doc.xpath("//ol[@class='entries']/li/article")[1]
-    assert article.find("h3/a").text == HOSTILE
+    assert article.find("h3/a").text == HOSTILE_MARKUP
     assert article.find("h3/a").get("href") == 'https://evil.example.org/a?x=1&y="2"'
     assert '"><img src=x onerror=alert(2)> & <b>bold</b>' in [p.text for p in article.findall("p")]
     assert "<i>Evil</i> & Co" in article.find("p[@class='meta']").text_content()

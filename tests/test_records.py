@@ -19,54 +19,11 @@ from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record, read_record
 from feedgen_news.records.frontmatter import RecordLoader
 from tests.bad_records import FIXTURES, GOOD, REJECTED, WARNED
-from tests.helpers import GOOD_HEAD, parse_text, run, write_record
-
-ROOT = Path(__file__).parent.parent
-SEED = ROOT / "seeds" / "000_1599838c583e8360.txt"
-SITE = Site()
-
-SEED_TITLE = "Massachusetts City Renews Calls for Facial Recognition Ban"
-SEED_URL = (
-    "https://www.govtech.com/public-safety/"
-    "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html"
-)
-SEED_RECORD = Record(
-    path="000_1599838c583e8360.txt",
-    url=SEED_URL,
-    title=SEED_TITLE,
-    published=datetime(2020, 1, 13, 20, 22, tzinfo=UTC),
-    excerpt=(
-        "Ramos cites an American Civil Liberties Union of Massachusetts study released earlier"
-        " Monday that used photos of Boston Red Sox and Celtics players to demonstrate"
-        " limitations of Amazon Rekognition software. The ACLU fed photos of 188 New England"
-        " athletes ..."
-    ),
-    body=None,
-    amp_url=SEED_URL + "?AMP",
-    amp_cache_url=(
-        "https://www-govtech-com.cdn.ampproject.org/c/s/www.govtech.com/public-safety/"
-        "Massachusetts-City-Renews-Calls-for-Facial-Recognition-Ban.html?AMP"
-    ),
-    provider=Provider("Government Technology", "https://govtech.com"),
-    topics=("AI", "AWS AI"),
-    category="news",
-    images=(Image("https://media2.govtech.com/images/facial2.jpg", 940, 630, SEED_TITLE),),
-    related=(
-        RelatedLink(
-            "https://www.masslive.com/news/2020/01/springfield-city-council-moves-to-ban-"
-            "facial-recognition-says-systems-are-unproven-inaccurate.html",
-            "Springfield City Council moves to ban facial recognition; says systems are"
-            " unproven, inaccurate",
-            Provider("MassLive", "https://masslive.com"),
-            datetime(2020, 1, 14, 1, 27, tzinfo=UTC),
-        ),
-    ),
-    is_published=False,
-)
+from tests.helpers import GOOD_HEAD, SEED_FILE, SEED_RECORD, SITE, parse_text, run, write_record
 
 
 def test_the_real_seed_parses_to_the_exact_record() -> None:
-    record, problems = read_record(SEED, SEED.name, SITE)
+    record, problems = read_record(SEED_FILE, SEED_FILE.name, SITE)
     assert problems == []
     assert record == SEED_RECORD
     assert record.published.tzinfo is UTC
@@ -76,7 +33,7 @@ def test_the_real_seed_parses_to_the_exact_record() -> None:
 
 def test_the_seed_related_excerpt_mojibake_is_repaired_by_ftfy() -> None:
     # The model keeps no related excerpt, so check the repair on a field that is published.
-    data = SEED.read_bytes().replace(b"category: news", "category: donâ€™t".encode())
+    data = SEED_FILE.read_bytes().replace(b"category: news", "category: donâ€™t".encode())
     record, problems = parse_record(data, "seed.txt", SITE)
     assert problems == [] and record is not None
     assert record.category == "don\u2019t"
@@ -364,5 +321,5 @@ def test_yaml_ish_fragments_never_raise(text: str) -> None:
 def test_records_pickle_by_field_values() -> None:
     import pickle
 
-    record, _ = read_record(SEED, SEED.name, SITE)
+    record, _ = read_record(SEED_FILE, SEED_FILE.name, SITE)
     assert pickle.loads(pickle.dumps(record)) == record == SEED_RECORD  # noqa: S301 (our bytes)

@@ -11,9 +11,7 @@ import pytest
 from feedgen_news.config import Site
 from feedgen_news.records import LoadResult, load_dir, parse_record, read_record
 from tests.bad_records import FIXTURES
-from tests.helpers import GOOD_HEAD
-
-SITE = Site()
+from tests.helpers import GOOD_HEAD, SITE
 
 
 def test_a_file_over_the_size_limit_is_rejected_unread(tmp_path: Path) -> None:

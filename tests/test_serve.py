@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from feedgen_news import __version__
 from feedgen_news.cli import main
 from feedgen_news.errors import ConfigError
-from feedgen_news.serve import PreviewServer, Response, make_server, respond, serve
+from feedgen_news.serve import Response, respond
+from feedgen_news.serve_http import PreviewServer, make_server, serve
 from feedgen_news.serve_notes import base_url_warning
 from tests.helpers import free_port
 
@@ -444,7 +445,7 @@ def test_an_unexpected_error_is_a_500_with_one_log_line(
     def broken(*args: object) -> Response:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("feedgen_news.serve.respond", broken)
+    monkeypatch.setattr("feedgen_news.serve_http.respond", broken)
     reply = raw_exchange(port, b"GET /all/rss.xml HTTP/1.0\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 500 ")
     assert reply.endswith(b"500 Internal Server Error\n")

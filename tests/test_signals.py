@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -27,9 +26,8 @@ import pytest
 from benchmarks.generate import generate
 from feedgen_news.cache import cache_file
 from feedgen_news.layout import LOCK_NAME
-from tests.helpers import child_pids, comparable, is_alive, tree
+from tests.helpers import CLI, child_pids, comparable, is_alive, tree
 
-CLI = Path(sys.executable).with_name("feedgen-news")
 RECORDS = 3000  # a build of a few seconds: long enough to be stopped in either phase
 TEMPORARY = ".feedgen-news-tmp"
 CACHE_FILES = re.compile(r"records-[0-9a-f]{16}\.(sqlite3|lock)")

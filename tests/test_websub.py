@@ -18,6 +18,7 @@ from feedgen_news.build import build
 from feedgen_news.config import Site
 from feedgen_news.render.formats import FORMATS
 from feedgen_news.websub import PingResult, ping, summarize
+from tests.helpers import write_record
 
 FEED_A = "https://news.example.org/topics/ai/feed.json"
 FEED_B = "https://news.example.org/topics/ai/atom.xml"
@@ -251,18 +252,7 @@ def test_a_refused_feed_does_not_stop_the_others(hub: Hub) -> None:
     ]
 
 
-RECORD = """---
-title: "{title}"
-sourceUrl: https://example.org/sample/{n}
-publishedDateTime: 2026-11-{day:02}T09:00:00Z
-topics: [{topic}]
----
-"""
-
-
-def write_record(folder: Path, n: int, topic: str, title: str = "") -> None:
-    text = RECORD.format(title=title or f"Sample {n}", n=n, day=n, topic=topic)
-    (folder / f"{n:02}.md").write_text(text, encoding="utf-8")
+CORRECTED = "excerpt: A correction.\n"  # an edit: the record's feeds change
 
 
 def feed_urls(site: Site, *relpaths: str) -> set[str]:
@@ -274,8 +264,8 @@ def test_a_build_pings_exactly_the_changed_feeds_and_an_unchanged_build_pings_no
 ) -> None:
     records, out, cache = tmp_path / "in", tmp_path / "out", tmp_path / "cache"
     records.mkdir()
-    write_record(records, 1, "Energy")
-    write_record(records, 2, "Economy")
+    write_record(records / "1.md", "1", day=1, topics=["Energy"])
+    write_record(records / "2.md", "2", day=2, topics=["Economy"])
     site = Site(base_url="https://news.example.org/", hub=hub.url)
 
     def pinged() -> set[str]:
@@ -294,11 +284,11 @@ def test_a_build_pings_exactly_the_changed_feeds_and_an_unchanged_build_pings_no
     assert second.changed_feed_urls == ()
     assert pinged() == set()
 
-    write_record(records, 2, "Economy", title="Sample 2, corrected")
+    write_record(records / "2.md", "2", day=2, topics=["Economy"], extra=CORRECTED)
     third = build(records, out, site, cache_dir=cache)
     assert pinged() == set(third.changed_feed_urls) == feed_urls(site, "all", "topics/economy")
 
-    write_record(records, 1, "Energy", title="Sample 1, corrected")
+    write_record(records / "1.md", "1", day=1, topics=["Energy"], extra=CORRECTED)
     fourth = build(records, out, site, cache_dir=cache, ping=False)  # --no-ping
     assert set(fourth.changed_feed_urls) == feed_urls(site, "all", "topics/energy")
     assert pinged() == set()
@@ -310,7 +300,7 @@ def test_an_unreachable_hub_never_fails_or_stalls_the_build(tmp_path: Path) -> N
         port = sock.getsockname()[1]
     records = tmp_path / "in"
     records.mkdir()
-    write_record(records, 1, "Energy")
+    write_record(records / "1.md", "1", day=1, topics=["Energy"])
     site = Site(base_url="https://news.example.org/", hub=f"http://127.0.0.1:{port}/")
     start = time.monotonic()
 

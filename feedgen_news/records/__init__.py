@@ -10,11 +10,18 @@ folder.
 from __future__ import annotations
 
 from .read import LoadResult, load_dir, load_record_file, parse_record, read_record
-from .scan import RECORD_SUFFIXES, iter_record_files, outside_links_warning, scan_record_files
+from .scan import (
+    RECORD_SUFFIXES,
+    folders_and_files,
+    iter_record_files,
+    outside_links_warning,
+    scan_record_files,
+)
 
 __all__ = [
     "RECORD_SUFFIXES",
     "LoadResult",
+    "folders_and_files",
     "iter_record_files",
     "load_dir",
     "load_record_file",

@@ -11,10 +11,16 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from ..errors import Problem, printable
+from ..errors import ConfigError, Problem, printable
 from ..layout import MANIFEST_NAME
 
-__all__ = ["RECORD_SUFFIXES", "iter_record_files", "outside_links_warning", "scan_record_files"]
+__all__ = [
+    "RECORD_SUFFIXES",
+    "folders_and_files",
+    "iter_record_files",
+    "outside_links_warning",
+    "scan_record_files",
+]
 
 RECORD_SUFFIXES = (".txt", ".md")
 _NAMED_IN_WARNING = 5  # a folder of links could hold thousands: the line names a few
@@ -91,6 +97,28 @@ def scan_record_files(
             yield relpath, info.st_size, info.st_mtime_ns
         except OSError:
             yield relpath, -1, -1
+
+
+def folders_and_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The paths given to ``check``, sorted into input folders and record files named one by
+    one. A record file need not be a regular file (a FIFO, a dangling link: reading it says
+    so); a path that is neither a record file nor there at all counts as a folder, for the
+    folder's own check to report. Raises ConfigError for a missing record file and for a file
+    that a build would not read."""
+    folders: list[Path] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir() or not (path.name.endswith(RECORD_SUFFIXES) or path.exists()):
+            folders.append(path)
+        elif not path.name.endswith(RECORD_SUFFIXES):
+            raise ConfigError(
+                f"{printable(str(path))}: not a record file (a build reads .txt and .md)"
+            )
+        elif os.path.lexists(path):
+            files.append(path)
+        else:
+            raise ConfigError(f"{printable(str(path))}: record file not found")
+    return folders, files
 
 
 def outside_links_warning(relpaths: Sequence[str]) -> Problem | None:

@@ -1,40 +1,25 @@
-"""Publish: the only code that writes to the output folder: safe paths, atomic replace, no rewrite
-of unchanged bytes, crash-safe removal of files an earlier build wrote and this one no longer makes.
+"""A publication: one build's changes to the output folder, committed together. Crash-safe
+replacement of changed files and removal of files an earlier build wrote and this one no longer
+makes; files this tool never wrote are never touched.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import guard
-from .errors import ConfigError, printable
-from .fsio import (
-    TMP_SUFFIX,
-    atomic_write,
-    file_lock,
-    fsync_dir,
-    naming_full_disk,
-    write_temporary,
-)
-from .layout import LOCK_NAME, MANIFEST_NAME, OutputFile
+from .. import guard
+from ..errors import ConfigError, printable
+from ..fsio import TMP_SUFFIX, atomic_write, fsync_dir, naming_full_disk
+from ..layout import MANIFEST_NAME, OutputFile
+from .manifest import Manifest, manifest_bytes, read_manifest
+from .stage import Staged, safe_path, same_bytes, stage
 
-_SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """What the last build left in the output folder: file -> sha256, plus opaque build state."""
-
-    files: Mapping[str, str] = field(default_factory=dict)
-    state: Mapping[str, str] = field(default_factory=dict)
+__all__ = ["Publication", "PublishReport", "write"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,86 +27,6 @@ class PublishReport:
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def safe_path(root: Path, relpath: str) -> Path:
-    """``root/relpath``, refusing anything that could land outside ``root``.
-
-    Every part must be a plain name (no ``..``, no leading dot, no separators, no NUL), and the
-    resolved parent must still be inside the resolved root (a symlinked folder pointing out fails).
-    """
-    parts = relpath.split("/")
-    if not relpath or any(not _SAFE_PART.fullmatch(p) for p in parts):
-        raise ValueError(f"unsafe output path {relpath!r}")
-    path = root.joinpath(*parts)
-    real_root = root.resolve()
-    if not path.parent.resolve().is_relative_to(real_root):
-        # A symlink the user put there: a usage error naming it, not a bug.
-        folders = [root.joinpath(*parts[:i]) for i in range(1, len(parts))]
-        link = next((p for p in folders if not p.resolve().is_relative_to(real_root)), path.parent)
-        raise ConfigError(
-            f"{link}: a symlink leading out of the output folder (to {link.resolve()}); "
-            f"feedgen-news writes nothing outside {root}"
-        )
-    return path
-
-
-@contextmanager
-def output_lock(root: Path, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder, so overlapping cron runs never interleave.
-
-    Waits up to ``timeout`` seconds for another build to finish, then raises LockError. A
-    folder made just for the lock is removed again, lock file and all, unless the build put
-    something in it: a build that writes nothing (--strict, a refusal, an error) leaves no
-    new output folder behind.
-    """
-    created: list[Path] = []
-
-    def make_folder() -> None:
-        missing = [p for p in (root, *root.parents) if not os.path.lexists(p)]
-        root.mkdir(parents=True, exist_ok=True)
-        created.extend(reversed(missing))
-
-    with file_lock(
-        root / LOCK_NAME,
-        timeout,
-        f"{printable(str(root))}: another build is writing this output folder",
-        prepare=make_folder,
-    ):
-        try:
-            yield
-        finally:
-            # Still holding the lock: a build waiting on this lock file sees it gone and
-            # starts over (file_lock checks), so two builds never hold the lock at once.
-            if created and _holds_only_the_lock(root):
-                (root / LOCK_NAME).unlink(missing_ok=True)
-                for folder in reversed(created):
-                    try:
-                        folder.rmdir()
-                    except OSError:
-                        break  # not empty: another build's, or the user's
-
-
-def _holds_only_the_lock(root: Path) -> bool:
-    try:
-        return [p.name for p in root.iterdir()] == [LOCK_NAME]
-    except OSError:
-        return False
-
-
-def read_manifest(root: Path) -> Manifest:
-    """The manifest of the last build; an empty one if missing or unreadable (a first build)."""
-    try:
-        raw = json.loads((root / MANIFEST_NAME).read_bytes())
-        files = {str(k): str(v) for k, v in raw["files"].items()}
-        state = {str(k): str(v) for k, v in raw.get("state", {}).items()}
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return Manifest()
-    return Manifest(files, state)
 
 
 def write(
@@ -279,54 +184,10 @@ class Publication:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Staged:
-    """An output file after ``stage``: its hash, and its temporary unless the bytes are the same
-    as the file already in place."""
-
-    relpath: str
-    sha256: str
-    temporary: str | None
-
-
-def stage(root: Path, out: OutputFile) -> Staged:
-    """Write ``out`` to a temporary beside its place in ``root``, unless the file there already
-    has these bytes. Safe in any process: the workers that render stage their own files, so the
-    bytes never cross a pipe and hashing and writing run on every core."""
-    path = safe_path(root, out.relpath)
-    digest = sha256(out.data)
-    if _same_bytes(path, out.data):
-        return Staged(out.relpath, digest, None)
-    with naming_full_disk(path.parent):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return Staged(out.relpath, digest, str(write_temporary(path, out.data)))
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        st = os.lstat(path)  # a symlink in the file's place is never "the same": replace it
-    except OSError:
-        return False
-    if stat.S_ISDIR(st.st_mode):  # a rename over it would fail as an internal error
-        raise ConfigError(
-            f"{path}: a folder feedgen-news did not make is where it writes a file; move it away"
-        )
-    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-        return False
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False
-
-
 def _write_manifest(root: Path, manifest: Manifest) -> None:
-    body = {
-        "files": dict(sorted(manifest.files.items())),
-        "state": dict(sorted(manifest.state.items())),
-    }
-    data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
+    data = manifest_bytes(manifest)
     path = root / MANIFEST_NAME
-    if not _same_bytes(path, data):
+    if not same_bytes(path, data):
         atomic_write(path, data)
         fsync_dir(root)
 
