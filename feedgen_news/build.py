@@ -8,8 +8,9 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -17,10 +18,10 @@ from . import guard, publish
 from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, open_cache, prepare
 from .config import Site
 from .errors import ConfigError, Problem, printable, relabel
-from .feeddefs import FeedDef, FeedEntries
+from .feeddefs import KIND_GROUPS, FeedDef, FeedEntries
 from .ingest import Progress, parse_fingerprint, sync
 from .layout import OutputFile
-from .model import Record
+from .model import NO_EDITORIAL, Editorial, Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
 from .records import outside_links_warning, scan_record_files
@@ -79,21 +80,43 @@ class _Options:
     allow_shrink: bool
 
 
-def evaluate_records(records: Sequence[Record], site: Site) -> list[FeedEntries]:
+def evaluate_records(
+    records: Sequence[Record],
+    site: Site,
+    *,
+    editorial: Mapping[str, Editorial] | None = None,
+    now: datetime | None = None,
+) -> list[FeedEntries]:
     """Every feed of these records with its entries, `all` first, without files: the records
     go through an in-memory cache and the same evaluator as a build, so the same rules (drafts,
-    duplicates, order, limit) pick each feed's entries."""
+    duplicates, facets, curated feeds, order, limit) pick each feed's entries.
+
+    ``editorial`` gives records' signals by path (``LoadResult.editorial``); ``now`` is the
+    clock a curated feed's ``max_age_hours`` is measured from (default: the system time)."""
+    signals = editorial or {}
     cache = RecordCache.in_memory()
-    cache.store([prepare(ParsedFile(r.path, 0, 0, r, ())) for r in records], replacing=False)
-    evaluator = Evaluator(cache, site)
+    cache.store(
+        [
+            prepare(ParsedFile(r.path, 0, 0, r, (), signals.get(r.path, NO_EDITORIAL)))
+            for r in records
+        ],
+        replacing=False,
+    )
+    evaluator = Evaluator(cache, site, now)
     defs = evaluator.feed_defs(evaluator.summary())
     return [evaluator.evaluate(feed).load() for feed in defs]
 
 
-def build_records(records: Sequence[Record], site: Site) -> list[OutputFile]:
-    """Every output file for these records: ``evaluate_records``, rendered. Pure: no files,
-    no clock."""
-    return render_site(evaluate_records(records, site), site)
+def build_records(
+    records: Sequence[Record],
+    site: Site,
+    *,
+    editorial: Mapping[str, Editorial] | None = None,
+    now: datetime | None = None,
+) -> list[OutputFile]:
+    """Every output file for these records: ``evaluate_records``, rendered. Pure: no files;
+    the clock only for a curated feed's ``max_age_hours`` when ``now`` is not given."""
+    return render_site(evaluate_records(records, site, editorial=editorial, now=now), site)
 
 
 def build(
@@ -262,10 +285,31 @@ def _check_feed_count(
     if feeds > site.max_feeds:
         raise ConfigError(
             f"{printable(str(input_dir) if label is None else label)}: this build would publish "
-            f"{feeds} feeds "
-            f"({len(defs) - 1} topics and `all`, in {len(FORMATS)} formats), more than "
+            f"{feeds} feeds ({_kinds(defs)}, in {len(FORMATS)} formats), more than "
             f"max_feeds = {site.max_feeds}; nothing written"
         )
+
+
+_KIND_WORDS = {
+    "topic": ("topic", "topics"),
+    "category": ("category", "categories"),
+    "provider": ("provider", "providers"),
+    "type": ("type", "types"),
+    "curated": ("curated feed", "curated feeds"),
+}
+
+
+def _kinds(defs: Sequence[FeedDef]) -> str:
+    """How many feeds of each kind: "`all`, 31 topics and 1 category"."""
+    parts = []
+    for kind, _ in KIND_GROUPS:
+        count = sum(1 for d in defs if d.kind == kind)
+        if kind == "all":
+            parts += ["`all`"] * count
+        elif count:
+            one, many = _KIND_WORDS[kind]
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
 
 
 def _check_input(input_dir: Path) -> None:

@@ -3,20 +3,24 @@
 Visibility lives here and nowhere else: drafts (held back unless ``include_unpublished``) and
 duplicates by ``sourceUrl`` (the newer record wins; on a tie, the first by path). Every caller,
 a real build or ``check`` or ``build_records`` on an in-memory cache, gets the same answers.
+A facet feed is one range of the facet index; a curated feed one query whose filters are
+index lookups (``curated_query``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from ..config import Site
 from ..errors import Problem, printable
-from ..feeddefs import FeedDef, FeedEntries, site_feeds
+from ..feeddefs import FACET_KINDS, FeedDef, FeedEntries, site_feeds
 from .codec import db_path, decode, decode_record, encode, moment
+from .curated import curated_query
 from .guard import CacheDamaged
 from .storage import RecordCache
 
@@ -62,12 +66,15 @@ _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
 
 
 class Evaluator:
-    """Answers feed definitions for one site from one cache."""
+    """Answers feed definitions for one site from one cache, at one moment: ``now``, the
+    build's clock, from which a curated feed's ``max_age_hours`` is measured (default: the
+    system time)."""
 
-    def __init__(self, cache: RecordCache, site: Site) -> None:
+    def __init__(self, cache: RecordCache, site: Site, now: datetime | None = None) -> None:
         self._cache = cache
         self._db = cache.connection
         self._site = site
+        self._now = datetime.now(UTC) if now is None else now
 
     def _visible(self, table: str = "") -> str:
         return "1" if self._site.include_unpublished else f"{table}is_published"
@@ -124,9 +131,10 @@ class Evaluator:
         return Counts(files, published, held_back, rejected, duplicates)
 
     def feed_defs(self, summary: Summary) -> list[FeedDef]:
-        """Every feed of the site: `all`, then each topic with a visible record, by slug."""
+        """Every feed of the site: `all`, each value of each published facet with a visible
+        record (by slug), then the curated feeds."""
         self._exclude(summary.losers)
-        return site_feeds(self._topic_names(), self._site)
+        return site_feeds(self._facet_values(), self._site)
 
     def _exclude(self, losers: frozenset[str]) -> None:
         db = self._db
@@ -136,18 +144,25 @@ class Evaluator:
             "INSERT INTO losers VALUES (CAST(? AS TEXT))", ((db_path(p),) for p in losers)
         )
 
-    def _topic_names(self) -> list[str]:
-        """One spelling per topic with a visible record: the first in path order (SQLite's
-        MIN() picks that row's name)."""
-        rows = self._db.execute(
-            f"SELECT name, MIN(relpath) FROM entry_topics WHERE {self._visible()} "
-            f"AND relpath NOT IN (SELECT relpath FROM temp.losers) GROUP BY topic_key"
-        )
-        return [name for name, _ in rows]
+    def _facet_values(self) -> list[tuple[str, str, str]]:
+        """(facet, key, name) of each value with a visible record, of the facets the site
+        publishes: named by the first spelling in path order (SQLite's MIN() picks that row's
+        name). One range of the facet index per facet."""
+        values: list[tuple[str, str, str]] = []
+        for facet in self._site.facets:
+            rows = self._db.execute(
+                f"SELECT key, name, MIN(relpath) FROM entry_facets WHERE facet = ? "
+                f"AND {self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers) "
+                "GROUP BY key",
+                (facet,),
+            )
+            values += [(facet, key, name) for key, name, _ in rows]
+        return values
 
     def evaluate(self, feed: FeedDef) -> StoredFeed:
-        """One feed's newest ``limit`` records (newest first, ties by URL) and its total,
-        leaving out the losers ``feed_defs`` was given."""
+        """One feed's first ``limit`` records in its order (newest first, ties by URL; a
+        curated feed may rank by heat or quality first) and its total, leaving out the losers
+        ``feed_defs`` was given."""
         limit = feed.limit if feed.limit > 0 else -1
         if feed.kind == "all":
             where = f"{self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers)"
@@ -157,25 +172,63 @@ class Evaluator:
                 "ORDER BY published DESC, url LIMIT ?",
                 (limit,),
             ).fetchall()
-        else:
+        elif feed.kind in FACET_KINDS.values():
             where = (
-                f"t.topic_key = ? AND {self._visible('t.')} "
+                f"t.facet = ? AND t.key = ? AND {self._visible('t.')} "
                 "AND t.relpath NOT IN (SELECT relpath FROM temp.losers)"
             )
+            params = (feed.facet, feed.key)
             total = self._db.execute(
-                f"SELECT COUNT(*) FROM entry_topics t WHERE {where}", (feed.key,)
+                f"SELECT COUNT(*) FROM entry_facets t WHERE {where}", params
             ).fetchone()[0]
             rows = self._db.execute(
-                "SELECT t.published, e.record FROM entry_topics t "
+                "SELECT t.published, e.record FROM entry_facets t "
                 f"JOIN entries e ON e.relpath = t.relpath WHERE {where} "
                 "ORDER BY t.published DESC, t.url LIMIT ?",
-                (feed.key, limit),
+                (*params, limit),
+            ).fetchall()
+        else:
+            assert feed.selector is not None
+            query = curated_query(feed.selector, self._now)
+            where = (
+                f"{self._visible('e.')} AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
+                f"AND {query.where}"
+            )
+            total = self._db.execute(
+                f"SELECT COUNT(*) FROM entries e WHERE {where}", query.params
+            ).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT e.published, e.record FROM entries e WHERE {where} "
+                f"ORDER BY {query.order} LIMIT ?",
+                (*query.params, limit),
             ).fetchall()
         return _stored(feed, total, rows)
 
+    def expires(self, feeds: Sequence[FeedDef]) -> datetime | None:
+        """When the first record these feeds select now leaves a curated feed's
+        ``max_age_hours`` window: until then, with the same records, the feeds stay as they
+        are; None if no such feed selects a record."""
+        ends: list[datetime] = []
+        for feed in feeds:
+            if feed.selector is None or feed.selector.max_age_hours is None:
+                continue
+            query = curated_query(feed.selector, self._now)
+            (oldest,) = self._db.execute(
+                f"SELECT MIN(e.published) FROM entries e WHERE {self._visible('e.')} "
+                "AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
+                f"AND {query.where}",
+                query.params,
+            ).fetchone()
+            # Past the last date there is (a huge max_age_hours): never.
+            with suppress(OverflowError):
+                if oldest is not None:
+                    ends.append(moment(oldest) + timedelta(hours=feed.selector.max_age_hours))
+        return min(ends, default=None)
+
 
 def _stored(feed: FeedDef, total: int, rows: Sequence[tuple[int, bytes]]) -> StoredFeed:
-    newest = moment(rows[0][0]) if rows else None
+    # Not always the first row: a curated feed may rank by heat or quality.
+    newest = moment(max(when for when, _ in rows)) if rows else None
     blobs = tuple(blob for _, blob in rows)
     # The build hashes these before any is decoded: a text value in a BLOB column is damage.
     if not all(type(blob) is bytes for blob in blobs):

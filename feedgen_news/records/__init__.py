@@ -9,16 +9,26 @@ folder.
 
 from __future__ import annotations
 
-from .read import LoadResult, load_dir, load_record_file, parse_record, read_record
+from .read import (
+    Loaded,
+    LoadResult,
+    load_dir,
+    load_record_file,
+    parse_file,
+    parse_record,
+    read_record,
+)
 from .scan import RECORD_SUFFIXES, iter_record_files, outside_links_warning, scan_record_files
 
 __all__ = [
     "RECORD_SUFFIXES",
     "LoadResult",
+    "Loaded",
     "iter_record_files",
     "load_dir",
     "load_record_file",
     "outside_links_warning",
+    "parse_file",
     "parse_record",
     "read_record",
     "scan_record_files",

@@ -1,0 +1,67 @@
+"""A curated feed's selector as SQL over the cache: each filter an index lookup in
+``entry_facets`` or a comparison on ``entries`` (aliased ``e``), all of them ANDed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..curated import Selector
+from ..keys import CATEGORY, PROVIDER, PROVIDER_NAME, TOPICS, TYPE, fold
+from .codec import micros
+
+# Ranked by the signal first; a record without it comes last (SQLite sorts NULL lowest).
+_ORDERS = {
+    "newest": "e.published DESC, e.url",
+    "heat": "e.heat DESC, e.published DESC, e.url",
+    "quality": "e.quality DESC, e.published DESC, e.url",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedQuery:
+    where: str  # "1" when nothing is filtered
+    params: tuple[object, ...]
+    order: str
+
+
+def curated_query(selector: Selector, now: datetime) -> CuratedQuery:
+    """The WHERE clause (with its parameters) and ORDER BY of a selector, at the clock ``now``."""
+    where: list[str] = []
+    params: list[object] = []
+
+    def having(facets: Sequence[str], values: tuple[str, ...], *, negate: bool = False) -> None:
+        keys = sorted({fold(v) for v in values})
+        marks = ",".join("?" * len(keys))
+        ranges = " OR ".join(f"(facet = ? AND key IN ({marks}))" for _ in facets)
+        operator = "NOT IN" if negate else "IN"
+        where.append(f"e.relpath {operator} (SELECT relpath FROM entry_facets WHERE {ranges})")
+        for facet in facets:
+            params.extend((facet, *keys))
+
+    if selector.topics:
+        having((TOPICS,), selector.topics)
+    if selector.exclude_topics:
+        having((TOPICS,), selector.exclude_topics, negate=True)
+    if selector.categories:
+        having((CATEGORY,), selector.categories)
+    if selector.providers:  # by domain (or the name of one without), or by name
+        having((PROVIDER, PROVIDER_NAME), selector.providers)
+    if selector.types:
+        having((TYPE,), selector.types)
+    if selector.min_quality is not None:
+        where.append("e.quality >= ?")
+        params.append(selector.min_quality)
+    if selector.min_heat is not None:
+        where.append("e.heat >= ?")
+        params.append(selector.min_heat)
+    if selector.max_age_hours is not None:
+        try:
+            oldest = micros(now - timedelta(hours=selector.max_age_hours))
+        except OverflowError:  # longer ago than dates go: every record is young enough
+            oldest = None
+        if oldest is not None:
+            where.append("e.published >= ?")
+            params.append(oldest)
+    return CuratedQuery(" AND ".join(where) or "1", tuple(params), _ORDERS[selector.order])
