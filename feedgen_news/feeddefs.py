@@ -7,10 +7,10 @@ a definition into its entries (``FeedEntries``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from .config import Site
 from .curated import CuratedFeed, Selector
@@ -114,6 +114,18 @@ def site_feeds(values: Iterable[tuple[str, str, str]], site: Site) -> list[FeedD
 def group_of(feed: FeedDef) -> str:
     """The heading a feed is listed under (``KIND_GROUPS``)."""
     return KIND_GROUPS[_RANK[feed.kind]][1]
+
+
+def by_kind(listings: Sequence[L]) -> list[tuple[FeedKind, str, list[L]]]:
+    """``(kind, heading, listings)`` for each kind with a feed, in ``KIND_GROUPS`` order; each
+    group's feeds in the order given (the evaluator's: by slug, curated in config order)."""
+    groups: dict[FeedKind, list[L]] = {}
+    for listing in listings:
+        groups.setdefault(listing.feed.kind, []).append(listing)
+    return [(kind, heading, groups[kind]) for kind, heading in KIND_GROUPS if kind in groups]
+
+
+L = TypeVar("L", bound="FeedListing")
 
 
 class FeedListing(Protocol):

@@ -74,7 +74,7 @@ _RECORD = msgspec.msgpack.Decoder(Record)
 PROBLEMS = msgspec.msgpack.Decoder(tuple[Problem, ...])
 
 
-FacetRow = tuple[str, str, int, str, str | bytes, str, bool]  # see storage's entry_facets
+FacetRow = tuple[str, str, int, str | bytes, str, bool]  # see storage's entry_facets
 
 
 class Rows(NamedTuple):
@@ -179,7 +179,7 @@ def prepare(parsed: ParsedFile) -> Rows:
     def add(facet: str, key: str, name: str) -> None:
         # A record built by hand may repeat a value; validation does not.
         if key and (facet, key) not in facets:
-            facets[facet, key] = (facet, key, when, r.url, relpath, name, r.is_published)
+            facets[facet, key] = (facet, key, when, relpath, name, r.is_published)
 
     for name in r.topics:
         add(TOPICS, fold(name), name.strip())

@@ -184,7 +184,7 @@ class Evaluator:
             rows = self._db.execute(
                 "SELECT t.published, e.record FROM entry_facets t "
                 f"JOIN entries e ON e.relpath = t.relpath WHERE {where} "
-                "ORDER BY t.published DESC, t.url LIMIT ?",
+                "ORDER BY t.published DESC, e.url LIMIT ?",
                 (*params, limit),
             ).fetchall()
         else:

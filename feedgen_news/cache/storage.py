@@ -28,6 +28,8 @@ SCHEMA_VERSION = 6  # bump with any change below: an older cache file is then st
 # feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
 # row per record and value of a facet (topics, category, provider, type): the folded key, the
 # spelling, and copies of what a feed sorts and filters by, so a facet's feed is one index range.
+# Not the URL, which only breaks ties of equal dates: the join to entries has it, and rows of
+# four facets each holding a URL twice (row and index) made the cache half as big again.
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
@@ -40,8 +42,8 @@ CREATE TABLE entries (
     record BLOB NOT NULL
 );
 CREATE TABLE entry_facets (
-    facet TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, url TEXT NOT NULL,
-    relpath TEXT NOT NULL, name TEXT NOT NULL, is_published INTEGER NOT NULL
+    facet TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, relpath TEXT NOT NULL,
+    name TEXT NOT NULL, is_published INTEGER NOT NULL
 );
 """
 # Secondary indexes: a fresh cache is bulk-loaded without them and they are built once at the
@@ -50,7 +52,7 @@ _INDEXES = """
 CREATE INDEX entries_url_key ON entries (url_key, is_published);
 CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
 CREATE INDEX entry_facets_newest
-    ON entry_facets (facet, key, published DESC, url, relpath, is_published);
+    ON entry_facets (facet, key, published DESC, relpath, is_published);
 CREATE INDEX entry_facets_relpath ON entry_facets (relpath);
 """
 _TABLES = ("meta", "files", "entries", "entry_facets")
@@ -274,7 +276,7 @@ class RecordCache:
                 (r.entry for r in rows if r.entry),
             )
             db.executemany(
-                "INSERT INTO entry_facets VALUES (?,?,?,?,CAST(? AS TEXT),?,?)",
+                "INSERT INTO entry_facets VALUES (?,?,?,CAST(? AS TEXT),?,?)",
                 (f for r in rows for f in r.facets),
             )
             if rows or gone:
