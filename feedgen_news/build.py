@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class _Options:
     follow_symlinks: bool
     force: bool
     allow_shrink: bool
+    now: datetime | None
 
 
 def evaluate_records(
@@ -134,6 +135,7 @@ def build(
     follow_symlinks: bool = False,
     force: bool = False,
     allow_shrink: bool = False,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
@@ -146,7 +148,8 @@ def build(
     build would remove most published feeds or every record (``allow_shrink`` lets it),
     LockError when another build holds the output and StorageError when the cache's disk is
     full. A cache it cannot use is set aside and the build runs once more with a new one,
-    saying so in ``warnings``.
+    saying so in ``warnings``. ``now`` is the build's clock, from which a curated feed's
+    ``max_age_hours`` is measured (default: the system time).
     """
     options = _Options(
         cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR),
@@ -159,6 +162,7 @@ def build(
         follow_symlinks,
         force,
         allow_shrink,
+        now,
     )
     _check_folders(input_dir, output_dir, options.cache_dir)
     run = partial(_build_once, input_dir, output_dir, site, options)
@@ -195,14 +199,19 @@ def _build_once(
         )
         parsed = sync(cache, scan, input_dir, site, pool, options.progress)
         inputs = inputs_digest(site, cache.token())
-        evaluator = Evaluator(cache, site)
+        now = options.now or datetime.now(UTC)
+        evaluator = Evaluator(cache, site, now)
         summary = evaluator.summary(inputs)
         counts = summary.counts
         problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, options.label)
         if options.strict and counts.rejected:
             return BuildReport(counts, problems, 0, None, parsed)
         manifest = publish.read_manifest(output_dir)
-        if manifest.state.get("inputs") == inputs and all_present(output_dir, manifest):
+        if (
+            manifest.state.get("inputs") == inputs
+            and not _expired(manifest.state.get("expires"), now)
+            and all_present(output_dir, manifest)
+        ):
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
             feed_files = sum(1 for p in manifest.files if is_feed_file(p))
             return BuildReport(counts, problems, feed_files, unchanged, parsed)
@@ -225,10 +234,25 @@ def _build_once(
                 raise
             state["inputs"] = inputs
             state["published"] = str(counts.published)
+            # With the same records, the output changes again only when a curated feed's
+            # max_age_hours window drops one: till then a rebuild is a no-op.
+            expires = evaluator.expires(defs)
+            if expires is not None:
+                state["expires"] = expires.isoformat()
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if is_feed_file(p))
     pings = _ping(site, changed) if options.ping else ()
     return BuildReport(counts, problems, len(feeds) * len(FORMATS), report, parsed, changed, pings)
+
+
+def _expired(expires: str | None, now: datetime) -> bool:
+    """Whether the last build's ``expires`` (see ``Evaluator.expires``) has come."""
+    if expires is None:
+        return False
+    try:
+        return now >= datetime.fromisoformat(expires)
+    except (TypeError, ValueError):  # a manifest edited by hand: build again
+        return True
 
 
 def check(

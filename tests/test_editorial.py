@@ -496,3 +496,24 @@ def test_check_reads_the_signals_and_warns_about_bad_ones(tmp_path: Path) -> Non
         f"{tmp_path}/in/a.txt:6:7: warning: heat: must be a number, got nan; dropped",
         f"{tmp_path}/in/a.txt:7:7: warning: type: must be text, got a list; dropped",
     ]
+
+
+def test_a_rebuild_with_no_changed_file_still_drops_a_record_that_aged_out(tmp_path: Path) -> None:
+    from feedgen_news.build import build
+
+    editorial_input(tmp_path / "in")  # published 2024-01-02, -03 and -04 at 09:00
+    site = Site(feeds=(CuratedFeed("fresh", "Fresh", Selector(max_age_hours=48)),))
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    start = datetime(2024, 1, 4, 12, tzinfo=UTC)
+
+    def fresh(now: datetime) -> tuple[list[str], tuple[str, ...]]:
+        report = build(tmp_path / "in", out, site, cache_dir=cache, ping=False, now=now)
+        assert report.published is not None
+        links = feedparser.parse((out / "feeds/fresh/rss.xml").read_bytes()).entries
+        return [e.link.rsplit("/", 1)[1] for e in links], report.published.written
+
+    assert fresh(start)[0] == ["c", "b"]
+    assert fresh(start + timedelta(hours=1)) == (["c", "b"], ())  # a no-op: nothing written
+    links, written = fresh(datetime(2024, 1, 5, 10, tzinfo=UTC))  # b is 49 hours old
+    assert links == ["c"]
+    assert "feeds/fresh/rss.xml" in written and "categories/news/rss.xml" not in written
