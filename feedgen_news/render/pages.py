@@ -138,7 +138,9 @@ def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
         "</section>\n"
     )
-    main += _latest(entries, here, site, heading="Latest entries")
+    selector = entries.feed.selector
+    ranked = selector is not None and selector.order != "newest"  # by heat or quality
+    main += _latest(entries, here, site, heading="Top entries" if ranked else "Latest entries")
     main += _embed_section(entries, site)
     return _document(
         site,
