@@ -14,7 +14,6 @@ CATEGORY = "category"
 PROVIDER = "provider"  # keyed by the provider's domain (else its folded name)
 TYPE = "type"
 FACETS = (TOPICS, CATEGORY, PROVIDER, TYPE)
-PROVIDER_NAME = "provider_name"  # a provider with a domain, by its folded name: only selects
 
 _MAX_SLUG_BASE = 60
 _CLEAN_HOST = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)+")

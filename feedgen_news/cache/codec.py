@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from ..errors import Problem
-from ..keys import CATEGORY, PROVIDER, PROVIDER_NAME, TOPICS, TYPE, fold
+from ..keys import CATEGORY, PROVIDER, TOPICS, TYPE, fold
 from ..model import NO_EDITORIAL, Editorial, Record
 from .guard import CacheDamaged
 
@@ -190,10 +190,7 @@ def prepare(parsed: ParsedFile) -> Rows:
     provider = r.provider
     if provider is not None and provider.name.strip():
         name = provider.name.strip()
-        host = provider_host(provider.url)
-        add(PROVIDER, host or fold(name), name)
-        if host:  # so a curated feed can name it either way
-            add(PROVIDER_NAME, fold(name), name)
+        add(PROVIDER, provider_host(provider.url) or fold(name), name)
     return Rows(file_row, entry, tuple(facets.values()))
 
 

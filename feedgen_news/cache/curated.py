@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..curated import Selector
-from ..keys import CATEGORY, PROVIDER, PROVIDER_NAME, TOPICS, TYPE, fold
+from ..keys import CATEGORY, PROVIDER, TOPICS, TYPE, fold
 from .codec import micros
 
 # Ranked by the signal first; a record without it comes last (SQLite sorts NULL lowest).
@@ -26,30 +26,35 @@ class CuratedQuery:
     order: str
 
 
-def curated_query(selector: Selector, now: datetime) -> CuratedQuery:
-    """The WHERE clause (with its parameters) and ORDER BY of a selector, at the clock ``now``."""
+def curated_query(
+    selector: Selector, now: datetime, provider_keys: Sequence[str] = ()
+) -> CuratedQuery:
+    """The WHERE clause (with its parameters) and ORDER BY of a selector, at the clock ``now``.
+    ``provider_keys`` are the keys of the providers ``selector.providers`` names (by domain, or
+    by name: see ``Evaluator``)."""
     where: list[str] = []
     params: list[object] = []
 
-    def having(facets: Sequence[str], values: tuple[str, ...], *, negate: bool = False) -> None:
+    def having(facet: str, values: Sequence[str], *, negate: bool = False) -> None:
         keys = sorted({fold(v) for v in values})
         marks = ",".join("?" * len(keys))
-        ranges = " OR ".join(f"(facet = ? AND key IN ({marks}))" for _ in facets)
         operator = "NOT IN" if negate else "IN"
-        where.append(f"e.relpath {operator} (SELECT relpath FROM entry_facets WHERE {ranges})")
-        for facet in facets:
-            params.extend((facet, *keys))
+        where.append(
+            f"e.relpath {operator} "
+            f"(SELECT relpath FROM entry_facets WHERE facet = ? AND key IN ({marks}))"
+        )
+        params.extend((facet, *keys))
 
     if selector.topics:
-        having((TOPICS,), selector.topics)
+        having(TOPICS, selector.topics)
     if selector.exclude_topics:
-        having((TOPICS,), selector.exclude_topics, negate=True)
+        having(TOPICS, selector.exclude_topics, negate=True)
     if selector.categories:
-        having((CATEGORY,), selector.categories)
-    if selector.providers:  # by domain (or the name of one without), or by name
-        having((PROVIDER, PROVIDER_NAME), selector.providers)
+        having(CATEGORY, selector.categories)
+    if selector.providers:
+        having(PROVIDER, (*selector.providers, *provider_keys))
     if selector.types:
-        having((TYPE,), selector.types)
+        having(TYPE, selector.types)
     if selector.min_quality is not None:
         where.append("e.quality >= ?")
         params.append(selector.min_quality)

@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from ..config import Site
+from ..curated import Selector
 from ..errors import Problem, printable
 from ..feeddefs import FACET_KINDS, FeedDef, FeedEntries, site_feeds
+from ..keys import PROVIDER, fold
 from .codec import db_path, decode, decode_record, encode, moment
-from .curated import curated_query
+from .curated import CuratedQuery, curated_query
 from .guard import CacheDamaged
 from .storage import RecordCache
 
@@ -75,6 +77,7 @@ class Evaluator:
         self._db = cache.connection
         self._site = site
         self._now = datetime.now(UTC) if now is None else now
+        self._providers: dict[str, set[str]] | None = None  # folded name -> provider keys
 
     def _visible(self, table: str = "") -> str:
         return "1" if self._site.include_unpublished else f"{table}is_published"
@@ -189,7 +192,7 @@ class Evaluator:
             ).fetchall()
         else:
             assert feed.selector is not None
-            query = curated_query(feed.selector, self._now)
+            query = self._curated(feed.selector)
             where = (
                 f"{self._visible('e.')} AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
                 f"AND {query.where}"
@@ -204,6 +207,22 @@ class Evaluator:
             ).fetchall()
         return _stored(feed, total, rows)
 
+    def _curated(self, selector: Selector) -> CuratedQuery:
+        """A curated feed's query. Its ``providers`` name a provider by domain, or by name:
+        those are looked up among the providers' spellings (once, and only if a feed names
+        one), as a provider with a domain is keyed by it."""
+        keys: list[str] = []
+        if selector.providers:
+            if self._providers is None:
+                self._providers = {}
+                for key, name in self._db.execute(
+                    "SELECT DISTINCT key, name FROM entry_facets WHERE facet = ?", (PROVIDER,)
+                ):
+                    self._providers.setdefault(fold(name), set()).add(key)
+            for value in selector.providers:
+                keys += sorted(self._providers.get(fold(value), ()))
+        return curated_query(selector, self._now, keys)
+
     def expires(self, feeds: Sequence[FeedDef]) -> datetime | None:
         """When the first record these feeds select now leaves a curated feed's
         ``max_age_hours`` window: until then, with the same records, the feeds stay as they
@@ -212,7 +231,7 @@ class Evaluator:
         for feed in feeds:
             if feed.selector is None or feed.selector.max_age_hours is None:
                 continue
-            query = curated_query(feed.selector, self._now)
+            query = self._curated(feed.selector)
             (oldest,) = self._db.execute(
                 f"SELECT MIN(e.published) FROM entries e WHERE {self._visible('e.')} "
                 "AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
