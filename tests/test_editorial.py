@@ -178,6 +178,7 @@ def picks(site: Site, now: datetime = NOW) -> list[str]:
         ({"order": "heat"}, ["d.txt", "c.txt", "b.txt", "a.txt", "e.txt"]),
         ({"order": "quality"}, ["a.txt", "e.txt", "b.txt", "c.txt", "d.txt"]),
         ({"order": "heat", "limit": 2}, ["d.txt", "c.txt"]),
+        ({"order": "quality", "limit": 0}, ["a.txt", "e.txt", "b.txt", "c.txt", "d.txt"]),
         ({"topics": ["Nothing"]}, []),
     ],
 )

@@ -13,17 +13,20 @@ from .codec import micros
 
 # Ranked by the signal first; a record without it comes last (SQLite sorts NULL lowest).
 _ORDERS = {
-    "newest": "e.published DESC, e.url",
-    "heat": "e.heat DESC, e.published DESC, e.url",
-    "quality": "e.quality DESC, e.published DESC, e.url",
+    "newest": ("published DESC", "url"),
+    "heat": ("heat DESC", "published DESC", "url"),
+    "quality": ("quality DESC", "published DESC", "url"),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class CuratedQuery:
-    where: str  # "1" when nothing is filtered
+    where: str  # over entries as `e`; "1" when nothing is filtered
     params: tuple[object, ...]
-    order: str
+    order: tuple[str, ...]  # ORDER BY terms, columns of entries
+
+    def order_by(self, table: str) -> str:
+        return ", ".join(f"{table}.{term}" for term in self.order)
 
 
 def curated_query(
