@@ -22,7 +22,8 @@ from itertools import accumulate
 from pathlib import Path
 
 # Bump when the output of `generate` changes, so cached benchmark data is regenerated.
-GENERATOR_VERSION = 1
+# 2: categories (10, skewed), providers (500, Zipf), quality and heat drawn as a newsroom's are.
+GENERATOR_VERSION = 2
 
 FILES_PER_FOLDER = 1000
 START = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp())
@@ -96,7 +97,7 @@ _HOSTS = (
     "local.example.net", "media.example.org", "daily.example.com", "tech.example.net",
     "press.example.org",
 )  # fmt: skip
-_PROVIDERS = (
+_NAMED_PROVIDERS = (
     ("The Example Times", "example.com"), ("Example News Network", "news.example.org"),
     ("Government Example", "example.net"), ("MassExample", "www.example.org"),
     ("Example Tech Blog", "blog.example.com"), ("Local Example", "local.example.net"),
@@ -106,9 +107,41 @@ _PROVIDERS = (
     ("El Ejemplo Diario", "es.example.com"), ("示例新闻", "cn.example.org"),
     ("Exämple Wöchentlich", "woche.example.net"),
 )  # fmt: skip
+_MASTHEAD_PLACES = (
+    "Daily", "Morning", "Evening", "Weekly", "City", "Metro", "National", "Global", "Local",
+    "Valley", "Coastal", "Northern", "Southern", "Eastern", "Western", "Capital", "Harbor",
+    "Mountain", "River", "Lake",
+)  # fmt: skip
+_MASTHEAD_NAMES = (
+    "Times", "Post", "Herald", "Tribune", "Gazette", "Journal", "Chronicle", "Observer", "Record",
+    "Courier", "Ledger", "Dispatch", "Register", "Sentinel", "Standard", "Review", "Examiner",
+    "Monitor", "Bulletin", "Wire", "Press", "News", "Star", "Sun", "Mirror",
+)  # fmt: skip
+
+
+def _providers(n: int) -> tuple[tuple[str, str], ...]:
+    """``n`` providers (name, domain), most common first: the named ones, then mastheads."""
+    made = [
+        (f"The {place} {name}", f"{place}{name}.example.{('com', 'org', 'net')[i % 3]}".lower())
+        for i, (name, place) in enumerate(
+            (name, place) for name in _MASTHEAD_NAMES for place in _MASTHEAD_PLACES
+        )
+    ]
+    return (_NAMED_PROVIDERS + tuple(made))[:n]
+
+
+# 500 providers drawn Zipf-distributed by rank: a few wires publish most stories.
+_PROVIDERS = _providers(500)
+assert len({domain for _, domain in _PROVIDERS}) == 500
+_PROVIDER_CUM = tuple(accumulate(1.0 / rank for rank in range(1, len(_PROVIDERS) + 1)))
 _IMAGE_HOSTS = ("media.example.com", "img.example.org", "cdn.example.net")
 _IMAGE_EXTS = (".jpg", ".jpg", ".jpg", ".png", ".webp", ".jpeg")
-_CATEGORIES = ("news", "news", "news", "news", "business", "tech", "opinion")
+# Ten sections, skewed: most stories are news.
+CATEGORIES = (
+    "news", "business", "technology", "politics", "sports", "opinion", "science", "health",
+    "entertainment", "travel",
+)  # fmt: skip
+_CATEGORY_CUM = tuple(accumulate(1.0 / rank**1.3 for rank in range(1, len(CATEGORIES) + 1)))
 _TYPES = ("article", "article", "article", "article", "article", "video", "blog")
 _ZIPF_CUM = tuple(accumulate(1.0 / rank for rank in range(1, len(TOPICS) + 1)))
 
@@ -195,11 +228,14 @@ def record_text(rng: random.Random, record_id: str, ts: int) -> str:
     """One record file in the seed's exact layout, published at unix time ``ts``."""
     title = _title(rng)
     source, amp, cdn = _urls(rng, record_id)
-    name, domain = rng.choice(_PROVIDERS)
-    quality = rng.randrange(0, 100)
+    name, domain = rng.choices(_PROVIDERS, cum_weights=_PROVIDER_CUM)[0]
+    # Quality is a score around the middle; heat is how much a story is read and shared:
+    # mostly cold, a few very hot (a long tail).
+    quality = min(100, max(0, round(rng.gauss(55, 18))))
+    heat = min(100, int(rng.paretovariate(1.2) * 4) - 4)
     lines = [
         "---",
-        f"category: {rng.choice(_CATEGORIES)}",
+        f"category: {rng.choices(CATEGORIES, cum_weights=_CATEGORY_CUM)[0]}",
         f"title: {_quote(title)}",
         f"excerpt: {_quote(_excerpt(rng))}",
         f"publishedDateTime: {_stamp(ts)}",
@@ -208,7 +244,7 @@ def record_text(rng: random.Random, record_id: str, ts: int) -> str:
         f"cdnAmpUrl: {cdn}",
         f"type: {rng.choice(_TYPES)}",
         f"quality: {quality}",
-        f"heat: {max(0, quality + rng.randrange(-10, 10))}",
+        f"heat: {heat}",
         f"published: {'false' if rng.random() < 0.1 else 'true'}",
         "",
         "provider:",

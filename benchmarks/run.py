@@ -1,7 +1,7 @@
 """Measure feedgen-news against the baseline script: build times, rewrites and peak memory.
 
 ``python -m benchmarks.run [--sizes 1000,10000,100000] [--data DIR] [--skip-baseline]
-[--skip-hugo]``
+[--skip-hugo] [--config FILE]``
 
 For each size: generate the records once (cached in DATA/<n>/ while the generator version and
 seed match), hard-link them into a scratch input folder, then run, each tool in its own
@@ -274,7 +274,13 @@ def _say(message: str) -> None:
 
 
 def bench_size(
-    n: int, data_dir: Path, tools: Sequence[str], timeout: float, keep: bool, hugo: str = "hugo"
+    n: int,
+    data_dir: Path,
+    tools: Sequence[str],
+    timeout: float,
+    keep: bool,
+    hugo: str = "hugo",
+    config: Path | None = None,
 ) -> tuple[list[ToolResult], float | None]:
     """Run every step for one size. Returns one result per tool and the generation time.
     ``hugo`` is the Hugo executable, used when ``tools`` has HUGO."""
@@ -310,6 +316,7 @@ def bench_size(
             "--cache-dir",
             str(cache),
             "--quiet",
+            *(["--config", str(config)] if config is not None else []),
         ]
 
     results = {tool: ToolResult(n, tool) for tool in tools}
@@ -445,10 +452,13 @@ def _seconds(result: ToolResult, column: str) -> float | None:
 
 
 def report(
-    results: Sequence[ToolResult], gen_times: dict[int, float | None], hugo: str | None = None
+    results: Sequence[ToolResult],
+    gen_times: dict[int, float | None],
+    hugo: str | None = None,
+    config: Path | None = None,
 ) -> str:
     """The Markdown report: a summary table with ratios against the baseline, then details.
-    ``hugo`` names the Hugo version that ran, if any."""
+    ``hugo`` names the Hugo version that ran, if any; ``config`` the feedgen-news settings."""
     columns = ["full build", "no-op rebuild", *map(_change_label, CHANGE_FRACTIONS)]
     lines = [
         "# feedgen-news benchmark",
@@ -463,6 +473,9 @@ def report(
         "with the baseline. The changed rebuilds follow each other: 0.1% of the records are "
         "changed, added or deleted (a third each), rebuilt, then 1% more. A high load average "
         "in the step table means other work shared the machine and times are inflated.",
+        "",
+        "feedgen-news settings: "
+        + (f"`{config.name}`." if config else "the defaults (feeds per topic and category)."),
         "",
         "| records | tool | " + " | ".join(columns) + " | peak MiB | files rewritten on no-op |",
         "|---:|---|" + "---:|" * (len(columns) + 2),
@@ -551,6 +564,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--keep", action="store_true", help="keep scratch folders and logs (always kept on failure)"
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown report file")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="feedgen-news.toml for feedgen-news's builds (e.g. benchmarks/editorial.toml); "
+        "default: none, so the default settings",
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -581,13 +600,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen_times: dict[int, float | None] = {}
     for n in sizes:
         timeout = args.timeout or 120 + n * 0.006
+        config = args.config.resolve() if args.config else None
         size_results, gen_times[n] = bench_size(
-            n, args.data.resolve(), tools, timeout, args.keep, hugo or "hugo"
+            n, args.data.resolve(), tools, timeout, args.keep, hugo or "hugo", config
         )
         results += size_results
         for row in versus_hugo(size_results, ["full build", "no-op rebuild"]).values():
             _say(f"[{n:,}] feedgen-news / Hugo: " + "; ".join(f"{k} {v}" for k, v in row.items()))
-    text = report(results, gen_times, hugo_version)
+    text = report(results, gen_times, hugo_version, args.config)
     print(text)
     args.output.write_text(text, encoding="utf-8")
     _say(f"written to {args.output}")

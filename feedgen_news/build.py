@@ -8,7 +8,7 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -18,10 +18,10 @@ from . import guard, publish
 from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, open_cache, prepare
 from .config import Site
 from .errors import ConfigError, Problem, printable, relabel
-from .feeddefs import FeedDef, FeedEntries
+from .feeddefs import KIND_GROUPS, FeedDef, FeedEntries
 from .ingest import Progress, parse_fingerprint, store_files, sync
 from .layout import OutputFile
-from .model import Record
+from .model import NO_EDITORIAL, Editorial, Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
 from .records import folders_and_files, outside_links_warning, scan_record_files
@@ -84,24 +84,43 @@ class _Options:
 
 
 def evaluate_records(
-    records: Sequence[Record], site: Site, now: datetime | None = None
+    records: Sequence[Record],
+    site: Site,
+    *,
+    editorial: Mapping[str, Editorial] | None = None,
+    now: datetime | None = None,
 ) -> list[FeedEntries]:
     """Every feed of these records with its entries, `all` first, without files: the records
     go through an in-memory cache and the same evaluator as a build, so the same rules (drafts,
-    duplicates, order, limit) pick each feed's entries."""
+    duplicates, facets, curated feeds, order, limit) pick each feed's entries.
+
+    ``editorial`` gives records' signals by path (``LoadResult.editorial``); ``now`` is the
+    clock a curated feed's ``max_age_hours`` is measured from (default: the system time)."""
+    signals = editorial or {}
     cache = RecordCache.in_memory()
-    cache.store([prepare(ParsedFile(r.path, 0, 0, r, ())) for r in records], replacing=False)
+    cache.store(
+        [
+            prepare(ParsedFile(r.path, 0, 0, r, (), signals.get(r.path, NO_EDITORIAL)))
+            for r in records
+        ],
+        replacing=False,
+    )
     evaluator = Evaluator(cache, site, now)
     defs = evaluator.feed_defs(evaluator.summary())
     return [evaluator.evaluate(feed).load() for feed in defs]
 
 
 def build_records(
-    records: Sequence[Record], site: Site, now: datetime | None = None
+    records: Sequence[Record],
+    site: Site,
+    *,
+    editorial: Mapping[str, Editorial] | None = None,
+    now: datetime | None = None,
 ) -> list[OutputFile]:
     """Every output file for these records: ``evaluate_records``, rendered. No files; the
-    clock (``now``, default the system time) only holds back scheduled records."""
-    return render_site(evaluate_records(records, site, now), site)
+    clock (``now``, default the system time) holds back scheduled records and measures a
+    curated feed's ``max_age_hours``."""
+    return render_site(evaluate_records(records, site, editorial=editorial, now=now), site)
 
 
 def build(
@@ -134,7 +153,8 @@ def build(
     build would remove most published feeds or every record (``allow_shrink`` lets it),
     LockError when another build holds the output and StorageError when the cache's disk is
     full. A cache it cannot use is set aside and the build runs once more with a new one,
-    saying so in ``warnings``.
+    saying so in ``warnings``. ``now`` is the build's clock, from which a curated feed's
+    ``max_age_hours`` is measured (default: the system time).
     """
     options = _Options(
         cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR),
@@ -191,7 +211,11 @@ def _build_once(
         if options.strict and counts.rejected:
             return BuildReport(counts, problems, 0, None, parsed)
         manifest = publish.read_manifest(output_dir)
-        if manifest.state.get("inputs") == inputs and all_present(output_dir, manifest):
+        if (
+            manifest.state.get("inputs") == inputs
+            and not _expired(manifest.state.get("expires"), options.now)
+            and all_present(output_dir, manifest)
+        ):
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
             feed_files = sum(1 for p in manifest.files if is_feed_file(p))
             return BuildReport(counts, problems, feed_files, unchanged, parsed)
@@ -214,10 +238,25 @@ def _build_once(
                 raise
             state["inputs"] = inputs
             state["published"] = str(counts.published)
+            # With the same records, the output changes again only when a curated feed's
+            # max_age_hours window drops one: till then a rebuild is a no-op.
+            expires = evaluator.expires(defs)
+            if expires is not None:
+                state["expires"] = expires.isoformat()
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if is_feed_file(p))
     pings = _ping(site, changed) if options.ping else ()
     return BuildReport(counts, problems, len(feeds) * len(FORMATS), report, parsed, changed, pings)
+
+
+def _expired(expires: str | None, now: datetime) -> bool:
+    """Whether the last build's ``expires`` (see ``Evaluator.expires``) has come."""
+    if expires is None:
+        return False
+    try:
+        return now >= datetime.fromisoformat(expires)
+    except (TypeError, ValueError):  # a manifest edited by hand: build again
+        return True
 
 
 def check(
@@ -322,10 +361,31 @@ def _check_feed_count(
     if feeds > site.max_feeds:
         raise ConfigError(
             f"{printable(str(input_dir) if label is None else label)}: this build would publish "
-            f"{feeds} feeds "
-            f"({len(defs) - 1} topics and `all`, in {len(FORMATS)} formats), more than "
+            f"{feeds} feeds ({_kinds(defs)}, in {len(FORMATS)} formats), more than "
             f"max_feeds = {site.max_feeds}; nothing written"
         )
+
+
+_KIND_WORDS = {
+    "topic": ("topic", "topics"),
+    "category": ("category", "categories"),
+    "provider": ("provider", "providers"),
+    "type": ("type", "types"),
+    "curated": ("curated feed", "curated feeds"),
+}
+
+
+def _kinds(defs: Sequence[FeedDef]) -> str:
+    """How many feeds of each kind: "`all`, 31 topics and 1 category"."""
+    parts = []
+    for kind, _ in KIND_GROUPS:
+        count = sum(1 for d in defs if d.kind == kind)
+        if kind == "all":
+            parts += ["`all`"] * count
+        elif count:
+            one, many = _KIND_WORDS[kind]
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
 
 
 def _check_input(input_dir: Path) -> None:

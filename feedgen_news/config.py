@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, Problem, printable
+from .curated import CuratedFeed, curated_feeds, feed_problems
+from .errors import ConfigError, Problem, printable, toml_value
+from .keys import CATEGORY, FACETS, TOPICS
 from .urls import http_url
 
 DEFAULT_CONFIG_NAME = "feedgen-news.toml"
@@ -52,6 +54,10 @@ class Site:
     # How the site writes dates such as 01/02/2024: "MDY" or "DMY". Unset reads them month
     # first and warns on each record whose date could be read either way.
     date_order: str | None = None
+    # The record fields that get one feed per distinct value (keys.FACETS); as Hugo and
+    # WordPress, a feed per category by default.
+    facets: tuple[str, ...] = (TOPICS, CATEGORY)
+    feeds: tuple[CuratedFeed, ...] = ()  # the publisher's own feeds ([[feeds]] tables)
 
     def __post_init__(self) -> None:
         problems = setting_problems({f.name: getattr(self, f.name) for f in fields(self)})
@@ -59,6 +65,9 @@ class Site:
             raise ConfigError("\n".join(f"{key}: {reason}" for key, reason in problems))
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
+        # Frozen and hashable, however given: arrays as tuples, tables as CuratedFeed values.
+        object.__setattr__(self, "facets", tuple(dict.fromkeys(self.facets)))
+        object.__setattr__(self, "feeds", curated_feeds(self.feeds))
 
     def url(self, relpath: str) -> str:
         """The absolute URL of an output file, from its path relative to the output folder."""
@@ -84,10 +93,17 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "max_topics_per_record": (int,),
     "max_feeds": (int,),
     "date_order": (str,),
+    "facets": (tuple, list),
+    "feeds": (tuple, list),  # checked by curated.feed_problems
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 _OPTIONAL = frozenset(f.name for f in fields(Site) if f.default is None)  # None: not set
-_TYPE_WORDS: dict[type, str] = {str: "text", int: "a whole number", bool: "true or false"}
+_TYPE_WORDS: dict[type, str] = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    tuple: "an array",
+}
 
 # RFC 5646 section 2.1: the syntax of a well-formed tag (not whether its subtags are registered).
 # Not langcodes: its tag_is_valid accepts `en_US`, which is no BCP 47 tag. re.ASCII keeps
@@ -159,6 +175,14 @@ def _is_relative_path(value: str) -> bool:
     return not scheme and http_url("http://h/" + value) is not None
 
 
+def _facets_problem(value: tuple[Any, ...] | list[Any]) -> str | None:
+    for item in value:
+        if item not in FACETS:
+            words = f"{', '.join(FACETS[:-1])} or {FACETS[-1]}"
+            return f"must hold only {words}, got {toml_value(item)}"
+    return None
+
+
 def _at_least(least: int, what: str) -> Callable[[int], str | None]:
     return lambda value: None if value >= least else f"must be {what}, got {value}"
 
@@ -179,42 +203,32 @@ _RULES: dict[str, Callable[[Any], str | None]] = {
     "date_order": lambda value: (
         None if value in ("MDY", "DMY") else f'must be "MDY" or "DMY", got {value!r}'
     ),
+    "facets": _facets_problem,
 }
 assert set(_RULES) <= set(_FIELD_TYPES)
 
 
 def setting_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(key, reason)`` for every value ``Site`` refuses (a wrong type or a wrong value), in
-    the order given. Every key must be a ``Site`` field."""
+    the order given. Every key must be a ``Site`` field; a mistake inside the ``feeds`` tables
+    is keyed ``feeds[i].name``."""
     problems = []
     for name, value in values.items():
         if value is None and name in _OPTIONAL:
             continue
+        if name == "feeds":
+            problems += feed_problems(value)
+            continue
         types = _FIELD_TYPES[name]
         # bool is an int in Python; a TOML `limit = true` is still a mistake.
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            problems.append((name, f"must be {_TYPE_WORDS[types[0]]}, got {_shown(value)}"))
+            problems.append((name, f"must be {_TYPE_WORDS[types[0]]}, got {toml_value(value)}"))
             continue
         rule = _RULES.get(name)
         reason = rule(value) if rule else None
         if reason:
             problems.append((name, reason))
     return problems
-
-
-def _shown(value: Any) -> str:
-    """A value of the wrong type, as the TOML file wrote it (or its kind), on one line."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return repr(value)
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"  # a TOML date or time
 
 
 def load_site(config_path: Path | None, **overrides: Any) -> Site:
@@ -239,7 +253,11 @@ def load_site(config_path: Path | None, **overrides: Any) -> Site:
                 continue
             spelled[name] = key
             found = setting_problems({name: value})
-            problems += [str(Problem(path, reason, field=key)) for _, reason in found]
+            # A feed's key is named below the file's spelling: feeds[1].order.
+            problems += [
+                str(Problem(path, reason, field=key + where[len(name) :]))
+                for where, reason in found
+            ]
             values[name] = value
     for name, value in overrides.items():
         if name not in _FIELD_TYPES:

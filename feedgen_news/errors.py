@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -63,6 +63,21 @@ def _escape(ch: str) -> str:
         return f"\\x{code:02x}"
     # \u even below 0x100: U+0080 is a character, unlike the undecodable byte \x80.
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def toml_value(value: Any) -> str:
+    """A setting's value as the TOML file wrote it (or its kind), for a one-line message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"  # a TOML date or time
 
 
 @dataclass(frozen=True, slots=True)

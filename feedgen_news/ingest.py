@@ -106,8 +106,15 @@ def store_files(cache: RecordCache, names: Sequence[str], site: Site) -> None:
 def _parse_file(path: str, relpath: str, site: Site) -> ParsedFile:
     # Keyed by the stat of the bytes parsed, not the scan's: a file that changed in between
     # is not mistaken for unchanged later; one that could not be opened (-1) is retried.
-    record, problems, size, mtime_ns = load_record_file(path, relpath, site)
-    return ParsedFile(relpath, size, mtime_ns, record, tuple(problems))
+    loaded = load_record_file(path, relpath, site)
+    return ParsedFile(
+        relpath,
+        loaded.size,
+        loaded.mtime_ns,
+        loaded.record,
+        tuple(loaded.problems),
+        loaded.editorial,
+    )
 
 
 def _parse(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:

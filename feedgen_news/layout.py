@@ -1,8 +1,10 @@
 """The output folder's layout: every file name and folder a build writes, and ``OutputFile``.
 
 A feed's files live in its folder: ``all`` for the feed of everything, ``topics/<slug>`` for a
-topic. The site's own files (index page, OPML list, embed script) sit at the top. Paths here are
-POSIX paths relative to the output folder; ``Site.url(path)`` turns one into its public URL.
+topic, ``categories/``, ``providers/`` and ``types/<slug>`` for the other facets, and
+``feeds/<slug>`` for a curated feed. The site's own files (index page, OPML list, embed script)
+sit at the top. Paths here are POSIX paths relative to the output folder; ``Site.url(path)``
+turns one into its public URL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ from dataclasses import dataclass
 
 ALL_SLUG = "all"  # the feed of everything: its slug and its folder
 TOPICS_FOLDER = "topics"  # each topic's feed lives in topics/<slug>
+# Each facet's feeds, by the facet's name (keys.FACETS), and the curated feeds' folder.
+FACET_FOLDERS = {
+    "topics": TOPICS_FOLDER,
+    "category": "categories",
+    "provider": "providers",
+    "type": "types",
+}
+CURATED_FOLDER = "feeds"
 
 RSS_FILE = "rss.xml"
 ATOM_FILE = "atom.xml"
@@ -33,6 +43,16 @@ class OutputFile:
 def topic_folder(slug: str) -> str:
     """The folder of a topic's feed."""
     return f"{TOPICS_FOLDER}/{slug}"
+
+
+def facet_folder(facet: str, slug: str) -> str:
+    """The folder of one value's feed of a facet (``category`` -> ``categories/<slug>``)."""
+    return f"{FACET_FOLDERS[facet]}/{slug}"
+
+
+def curated_folder(slug: str) -> str:
+    """The folder of a curated feed."""
+    return f"{CURATED_FOLDER}/{slug}"
 
 
 def is_all(relpath: str) -> bool:

@@ -90,8 +90,8 @@ class RelatedLink:
 class Record:
     """One validated news record. ``url`` (the canonical ``sourceUrl``) is its identity.
 
-    Only the fields here can ever reach the output: ``secured``, ``quality``, ``heat`` and any
-    unknown key are dropped at validation.
+    Only the fields here can ever reach the output: ``secured`` and any unknown key are
+    dropped at validation; ``quality``, ``heat`` and ``type`` are kept apart, in ``Editorial``.
     """
 
     path: str  # relative to the input folder, POSIX separators: names the file in messages
@@ -120,3 +120,16 @@ class Record:
                 seen.add(key)
                 tags.append(tag)
         return tuple(tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Editorial:
+    """A record's editorial signals, kept beside its ``Record`` and never in it: they select and
+    order curated feeds (and ``type`` names a type feed), so no renderer can publish them."""
+
+    quality: float | None = None
+    heat: float | None = None
+    type: str | None = None
+
+
+NO_EDITORIAL = Editorial()

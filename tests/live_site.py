@@ -50,7 +50,7 @@ SAMPLES = (
         "Sample: Library opens a public AI reading room",
         "https://news.example.org/sample/library-ai-reading-room",
         _when(20, 9, 15),
-        ("all", "topics/ai", "topics/libraries"),
+        ("all", "topics/ai", "topics/libraries", "providers/news-example-org"),
         """excerpt: "A sample story for the feed reader test: a fictional library lends \\
 laptops and runs weekly workshops on how AI systems work."
 ampUrl: https://news.example.org/sample/library-ai-reading-room.amp
@@ -77,7 +77,7 @@ related:
         HOSTILE_MARKUP,
         "https://news.example.org/sample/hostile-title",
         _when(21, 10, 30),
-        ("all", "topics/ai"),
+        ("all", "topics/ai", "providers/example-com", "feeds/picks"),
         """excerpt: "Sample record whose text is hostile markup: <img src=x onerror=alert(2)>"
 provider:
   name: "<b>Example</b> & Co"
@@ -90,7 +90,7 @@ topics: [AI]
         "Sample: Council approves rooftop solar pilot",
         "https://news.example.org/sample/rooftop-solar",
         _when(19, 14, 0),
-        ("all", "topics/energy"),
+        ("all", "topics/energy", "providers/news-example-org", "feeds/picks"),
         """excerpt: "Sample story: a fictional council fits solar panels on three libraries."
 provider:
   name: Example News
@@ -108,7 +108,7 @@ images:
         "Exemple : la boulangerie du quartier passe au vélo cargo",
         "https://nouvelles.example.org/exemple/velo-cargo",
         _when(18, 7, 45),
-        ("all", "topics/economie"),
+        ("all", "topics/economie", "providers/nouvelles-example-org"),
         """provider:
   name: Nouvelles Exemple
   domain: nouvelles.example.org
@@ -126,7 +126,31 @@ published: false
 topics: [AI]
 ---
 """
-FEEDS = ("all", "topics/ai", "topics/economie", "topics/energy", "topics/libraries")
+FEEDS = (
+    "all",
+    "topics/ai",
+    "topics/economie",
+    "topics/energy",
+    "topics/libraries",
+    "providers/example-com",
+    "providers/news-example-org",
+    "providers/nouvelles-example-org",
+    "feeds/picks",
+)
+# Feeds per topic and provider, and one curated feed: AI or energy stories, but not libraries'.
+SITE_CONFIG = f"""\
+title = "{SITE_TITLE}"
+description = "Sample feeds for the end-to-end tests"
+language = "en"
+author_name = "Sample Desk"
+facets = ["topics", "provider"]
+
+[[feeds]]
+slug = "picks"
+title = "Editor's picks"
+topics = ["AI", "Energy"]
+exclude_topics = ["Libraries"]
+"""
 
 
 @dataclass(frozen=True)
@@ -191,11 +215,7 @@ def running_site(work: Path) -> Iterator[LiveSite]:
     base = f"http://127.0.0.1:{port}/"
     _write_inputs(work / "records", base)
     config = work / "feedgen-news.toml"
-    config.write_text(
-        f'title = "{SITE_TITLE}"\ndescription = "Sample feeds for the end-to-end tests"\n'
-        'language = "en"\nauthor_name = "Sample Desk"\n',
-        encoding="utf-8",
-    )
+    config.write_text(SITE_CONFIG, encoding="utf-8")
     out = work / "output"
     build = subprocess.run(
         [

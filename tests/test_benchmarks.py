@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import baseline, hugo_site  # noqa: E402 - needs the path above
-from benchmarks.generate import END, TOPICS, generate, mutate, record_files  # noqa: E402
+from benchmarks.generate import (  # noqa: E402
+    CATEGORIES,
+    END,
+    TOPICS,
+    generate,
+    mutate,
+    record_files,
+)
 from benchmarks.run import (  # noqa: E402
     FEEDGEN_NEWS,
     HUGO,
@@ -89,6 +97,24 @@ def test_records_have_the_seed_shape(tmp_path: Path) -> None:
     # Zipf: the first topic is far more common than the hundredth.
     counts = [sum(t in r.get("topics", []) for r in records) for t in (TOPICS[0], TOPICS[99])]
     assert counts[0] > 5 * max(counts[1], 1)
+
+
+def test_records_have_a_newsrooms_sections_sources_and_signals(tmp_path: Path) -> None:
+    generate(tmp_path, 3000, seed=2)
+    records = [front(p) for p in record_files(tmp_path)]
+    categories = Counter(r["category"] for r in records)
+    assert set(categories) == set(CATEGORIES)  # about 10, skewed: most stories are news
+    assert categories.most_common(1)[0] == ("news", max(categories.values()))
+    assert categories["news"] > 10 * categories["travel"]
+    providers = Counter(r["provider"]["domain"] for r in records)
+    assert 300 <= len(providers) <= 500  # of 500, Zipf: many appear, a few dominate
+    top = [n for _, n in providers.most_common()]
+    assert top[0] > 20 * top[len(top) // 2]
+    for key in ("quality", "heat"):
+        values = [r[key] for r in records]
+        assert all(isinstance(v, int) and 0 <= v <= 100 for v in values)
+    heat = sorted(r["heat"] for r in records)
+    assert heat[len(heat) // 2] < 10 < heat[-len(heat) // 50]  # mostly cold, a hot tail
 
 
 def test_files_are_spread_over_two_level_folders(tmp_path: Path) -> None:

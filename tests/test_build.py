@@ -35,8 +35,8 @@ def test_demo_build_writes_every_feed_and_says_so(seeds: Path, tmp_path: Path) -
     result = build_cmd(seeds, out, "--unpublished")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[-1] == (
-        f"feedgen-news: 6 records read: 6 published, 0 rejected. 24 feeds in {out}/: "
-        "42 files written, 0 unchanged, 0 removed."
+        f"feedgen-news: 6 records read: 6 published, 0 rejected. 30 feeds in {out}/: "
+        "52 files written, 0 unchanged, 0 removed."
     )
     topics = sorted(p.name for p in (out / "topics").iterdir())
     assert topics == [
@@ -48,7 +48,10 @@ def test_demo_build_writes_every_feed_and_says_so(seeds: Path, tmp_path: Path) -
         "local-government",
         "machine-learning",
     ]
-    for folder in ["all", *(f"topics/{t}" for t in topics)]:
+    # A feed per category by default, as Hugo and WordPress publish.
+    categories = sorted(p.name for p in (out / "categories").iterdir())
+    assert categories == ["economie", "news"]
+    for folder in ["all", *(f"topics/{t}" for t in topics), "categories/news"]:
         for name in FEED_FILES:
             data = (out / folder / name).read_bytes()
             if name == "feed.json":  # feedparser 6 does not read JSON Feed
@@ -90,7 +93,7 @@ def test_same_input_gives_byte_identical_output(seeds: Path, tmp_path: Path) -> 
     assert build_cmd(seeds, tmp_path / "one", "--unpublished").exit_code == 0
     assert build_cmd(seeds, tmp_path / "two", "--unpublished").exit_code == 0
     one, two = tree(tmp_path / "one", dotfiles=False), tree(tmp_path / "two", dotfiles=False)
-    assert one == two and len(one) == 42
+    assert one == two and len(one) == 52
 
 
 def test_noop_rebuild_rewrites_nothing_and_quiet_prints_nothing(

@@ -60,7 +60,7 @@ def test_bulk_load_swaps_in_a_complete_indexed_file(tmp_path: Path, corpus: Path
     cache.close()
     db = sqlite3.connect(cache.path)
     indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"entries_url_key", "entries_newest", "entry_topics_newest"} <= indexes
+    assert {"entries_url_key", "entries_newest", "entry_facets_newest"} <= indexes
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
     # Reopened with the same fingerprint, it is kept.

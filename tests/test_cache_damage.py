@@ -70,8 +70,8 @@ def _unreadable(path: Path) -> None:
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "missing table": (
-        lambda p: _sql(p, "DROP TABLE entry_topics"),
-        "table 'entry_topics' is missing",
+        lambda p: _sql(p, "DROP TABLE entry_facets"),
+        "table 'entry_facets' is missing",
     ),
     "missing meta row": (
         lambda p: _sql(p, "DELETE FROM meta WHERE key = 'generation'"),

@@ -77,9 +77,21 @@ def test_index_autodiscovery_feed_list_and_hostile_title(browser: Any, live_site
         ),
         ("text/x-opml", "All feeds (OPML)", f"{base}feeds.opml"),
     ]
+    groups = browser.find_elements("css selector", "section.feed-group > h3")
+    assert [g.text for g in groups] == ["Everything", "Topics", "Providers", "Curated feeds"]
     rows = browser.find_elements("css selector", "ul.feeds > li")
-    names = [r.find_element("css selector", "h3").text for r in rows]
-    assert names == ["All topics", "AI", "Économie", "Energy", "Libraries"]
+    names = [r.find_element("css selector", "h4").text for r in rows]
+    assert names == [
+        "All entries",
+        "AI",
+        "Économie",
+        "Energy",
+        "Libraries",
+        "<b>Example</b> & Co",
+        "Example News",
+        "Nouvelles Exemple",
+        "Editor's picks",
+    ]
     ai = rows[1]
     assert (
         ai.find_element("css selector", ".meta").text == "2 entries · newest 21 Nov 2026, 10:30 UTC"
@@ -114,7 +126,7 @@ def test_pages_opened_from_disk_link_to_each_other(browser: Any, live_site: Live
     ai = (live_site.root / "topics" / "ai" / "index.html").as_uri()
     load(browser, index)
     assert browser.title == SITE_TITLE
-    browser.find_element("css selector", "ul.feeds > li:nth-child(2) h3 a").click()
+    browser.find_element("css selector", "#group-topic + ul.feeds > li:nth-child(1) h4 a").click()
     assert (browser.current_url, browser.title) == (ai, f"{SITE_TITLE} — AI")
     assert browser.find_element("css selector", "h1").text == "AI"
     # An entry's topic link, then the breadcrumb back home.

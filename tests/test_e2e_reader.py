@@ -21,6 +21,9 @@ from tests.live_site import DRAFT_TITLE, FEEDS, SAMPLES, SITE_TITLE, LiveSite, f
 
 NAMES = {"all": "", "topics/ai": "AI", "topics/economie": "Économie"}
 NAMES |= {"topics/energy": "Energy", "topics/libraries": "Libraries"}
+NAMES |= {"providers/example-com": "<b>Example</b> & Co"}
+NAMES |= {"providers/news-example-org": "Example News"}
+NAMES |= {"providers/nouvelles-example-org": "Nouvelles Exemple", "feeds/picks": "Editor's picks"}
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,11 @@ OUTPUT = ROOT / "output"
 def test_seed_output_matches_the_committed_output() -> None:
     # The demo's settings: the repo's feedgen-news.toml and --unpublished.
     site = load_site(ROOT / "feedgen-news.toml", include_unpublished=True)
-    records = load_dir(ROOT / "seeds", site).records
-    rendered = {out.relpath: out.data for out in build_records(records, site)}
+    loaded = load_dir(ROOT / "seeds", site)
+    rendered = {
+        out.relpath: out.data
+        for out in build_records(loaded.records, site, editorial=loaded.editorial)
+    }
     committed = {
         p.relative_to(OUTPUT).as_posix(): p.read_bytes()
         for p in OUTPUT.rglob("*")

@@ -50,7 +50,8 @@ def test_a_record_with_4000_topics_keeps_the_first_20_with_one_warning(tmp_path:
         "in/many.txt:5:290: warning: topics: 3980 beyond max_topics_per_record = 20; dropped "
         "(the first 20 are kept)"
     ]
-    assert "0 rejected. 69 feeds" in lines[-1]  # `all`, 20 topics of many.txt and 2 of plain.txt
+    # `all`, 20 topics of many.txt, 2 of plain.txt, and their category
+    assert "0 rejected. 72 feeds" in lines[-1]
     folders = sorted(p.name for p in (out / "topics").iterdir())
     assert folders == sorted([*(f"topic-{i:04d}" for i in range(20)), "topic-3999", "other"])
     # Each entry names at most its 20 topics and its category, in every feed it is in.
@@ -104,7 +105,7 @@ def test_a_build_over_max_feeds_refuses_and_writes_nothing(tmp_path: Path) -> No
 
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "feedgen-news: error: in: this build would publish 96 feeds (31 topics and `all`, "
+        "feedgen-news: error: in: this build would publish 96 feeds (`all` and 31 topics, "
         "in 3 formats), more than max_feeds = 10; nothing written"
     ]
     assert tree(out) == before

@@ -1,4 +1,5 @@
-"""OPML 2.0: every feed as one importable outline, with stable dates."""
+"""OPML 2.0: every feed as one importable outline, nested in one outline per kind, with stable
+dates."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ def test_every_feed_is_one_rss_outline() -> None:
     topics = evaluate_records(RECORDS, SITE)
     root = parse(render_opml(topics, SITE))
     assert (root.tag, root.get("version")) == ("opml", "2.0")
-    outlines = root.findall("body/outline")
+    groups = root.findall("body/outline")
+    assert [dict(g.attrib) for g in groups] == [
+        {"text": "Everything", "title": "Everything"},
+        {"text": "Topics", "title": "Topics"},
+    ]
+    outlines = root.findall("body/outline/outline")
     assert [dict(o.attrib) for o in outlines] == [
         {
             "type": "rss",
@@ -74,7 +80,7 @@ def test_no_records_means_no_dates() -> None:
     empty = FeedEntries(all_feed(Site(title="x")), (), 0)
     root = parse(render_opml([empty], Site()))
     assert root.find("head/dateCreated") is None
-    assert len(root.findall("body/outline")) == 1
+    assert len(root.findall("body/outline/outline")) == 1
 
 
 def test_same_input_same_bytes() -> None:
@@ -86,4 +92,4 @@ def test_same_input_same_bytes() -> None:
 def test_newlines_and_tabs_in_titles_survive_as_data() -> None:
     site = Site(title="Line\none\tand two")
     root = parse(render_opml(evaluate_records(RECORDS, site), site))
-    assert root.findall("body/outline")[0].get("title") == "Line\none\tand two"
+    assert root.findall("body/outline/outline")[0].get("title") == "Line\none\tand two"

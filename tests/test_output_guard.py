@@ -216,7 +216,7 @@ def test_an_empty_input_folder_does_not_wipe_the_feeds(seeds: Path, tmp_path: Pa
     result = build_cmd(empty, out, "--unpublished")
     assert result.exit_code == EXIT_SHRINK
     assert result.stderr == (
-        "feedgen-news: error: refusing to remove 21 of 24 feeds (input folder empty or moved?); "
+        "feedgen-news: error: refusing to remove 27 of 30 feeds (input folder empty or moved?); "
         "use --allow-shrink to publish anyway\n"
     )
     assert published(out) == before

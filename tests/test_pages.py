@@ -132,7 +132,9 @@ def test_index_lists_every_feed_with_count_newest_date_and_subscribe_links() -> 
     ts = topics()
     doc = parse(render_index(ts, SITE))
     rows = doc.xpath("//ul[@class='feeds']/li")
-    assert [r.findtext("h3/a") for r in rows] == ["All topics", "AI", "AWS AI", "Économie"]
+    assert [r.findtext("h4/a") for r in rows] == ["All entries", "AI", "AWS AI", "Économie", "news"]
+    groups = doc.xpath("//section[@class='feed-group']")
+    assert [g.findtext("h3") for g in groups] == ["Everything", "Topics", "Categories"]
     ai = rows[1]
     assert ai.find("p[@class='meta']").text_content() == "2 entries · newest 13 Jan 2020, 20:22 UTC"
     assert ai.find("p[@class='meta']/time").get("datetime") == "2020-01-13T20:22:00Z"
@@ -191,7 +193,7 @@ def test_topic_page_autodiscovers_its_three_feeds() -> None:
     assert doc.findtext(".//title") == "Example & News — AI"
     assert doc.findtext(".//h1") == "AI"
     crumbs = doc.xpath("//nav[@aria-label='Breadcrumb']")[0]
-    assert crumbs.text_content() == "Example & News \u203a AI"
+    assert crumbs.text_content() == "Example & News \u203a Topics \u203a AI"
 
 
 def test_topic_page_subscribe_section_links_each_feed_and_the_opml() -> None:
@@ -294,9 +296,9 @@ def test_empty_topic_page() -> None:
 
 def test_a_topic_named_all_links_its_own_page() -> None:
     ts = topics((replace(PLAIN, topics=("All",)),))
-    rows = parse(render_index(ts, SITE)).xpath("//ul[@class='feeds']/li/h3/a")
+    rows = parse(render_index(ts, SITE)).xpath("//ul[@class='feeds']/li/h4/a")
     assert [(a.text, a.get("href")) for a in rows] == [
-        ("All topics", "index.html"),
+        ("All entries", "index.html"),
         ("All", "topics/all/index.html"),
     ]
 
@@ -320,6 +322,8 @@ def test_links_to_the_sites_own_files_are_relative_and_resolve_from_disk(tmp_pat
     pages = sorted(tmp_path.rglob("*.html"))
     assert [p.relative_to(tmp_path).as_posix() for p in pages] == [
         "all/embed.html",
+        "categories/news/embed.html",
+        "categories/news/index.html",
         "index.html",
         "topics/ai/embed.html",
         "topics/ai/index.html",
@@ -344,11 +348,12 @@ def test_links_to_the_sites_own_files_are_relative_and_resolve_from_disk(tmp_pat
 def test_index_and_topic_page_link_each_other_by_relative_file_names() -> None:
     ts = topics()
     index = parse(render_index(ts, SITE))
-    assert index.xpath("//ul[@class='feeds']/li/h3/a/@href") == [
+    assert index.xpath("//ul[@class='feeds']/li/h4/a/@href") == [
         "index.html",
         "topics/ai/index.html",
         "topics/aws-ai/index.html",
         "topics/economie/index.html",
+        "categories/news/index.html",
     ]
     assert index.xpath("//main//a[@type='text/x-opml']/@href") == ["feeds.opml"]
     page = parse(render_topic_page(by_slug(ts, "aws-ai"), SITE))

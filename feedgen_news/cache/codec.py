@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import msgspec
 
 from ..errors import Problem
-from ..keys import fold
-from ..model import Record
+from ..keys import CATEGORY, PROVIDER, TOPICS, TYPE, fold
+from ..model import NO_EDITORIAL, Editorial, Record
 from .guard import CacheDamaged
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,6 +34,7 @@ class ParsedFile:
     mtime_ns: int
     record: Record | None
     problems: tuple[Problem, ...]
+    editorial: Editorial = NO_EDITORIAL  # stored in columns, never in the record's blob
 
 
 def db_path(relpath: str) -> str | bytes:
@@ -72,13 +74,16 @@ _RECORD = msgspec.msgpack.Decoder(Record)
 PROBLEMS = msgspec.msgpack.Decoder(tuple[Problem, ...])
 
 
+FacetRow = tuple[str, str, int, str | bytes, str, bool]  # see storage's entry_facets
+
+
 class Rows(NamedTuple):
     """A ParsedFile as table rows: made in the parser processes, so the writer only inserts.
     A tuple: it crosses from worker to writer by pickle, and tuples pickle in C."""
 
     file: tuple[str | bytes, int, int, bool, bytes | None]
-    entry: tuple[str | bytes, str, int, int, bool, bytes] | None
-    topics: tuple[tuple[str, int, str, str | bytes, str, bool], ...]
+    entry: tuple[str | bytes, str, int, int, bool, float | None, float | None, bytes] | None
+    facets: tuple[FacetRow, ...]
 
 
 def encode(value: object) -> bytes:
@@ -158,17 +163,42 @@ def prepare(parsed: ParsedFile) -> Rows:
     if r is None:
         return Rows(file_row, None, ())
     when = micros(r.published)
+    signals = parsed.editorial
     entry = (
         relpath,
         r.url,
         url_key(r.url),
         when,
         r.is_published,
+        signals.quality,
+        signals.heat,
         encode_record(r),
     )
-    topics: dict[str, tuple[str, int, str, str | bytes, str, bool]] = {}
+    facets: dict[tuple[str, str], FacetRow] = {}
+
+    def add(facet: str, key: str, name: str) -> None:
+        # A record built by hand may repeat a value; validation does not.
+        if key and (facet, key) not in facets:
+            facets[facet, key] = (facet, key, when, relpath, name, r.is_published)
+
     for name in r.topics:
-        key = fold(name)
-        if key not in topics:  # a record built by hand may repeat a topic; validation does not
-            topics[key] = (key, when, r.url, relpath, name.strip(), r.is_published)
-    return Rows(file_row, entry, tuple(topics.values()))
+        add(TOPICS, fold(name), name.strip())
+    if r.category:
+        add(CATEGORY, fold(r.category), r.category.strip())
+    if signals.type:
+        add(TYPE, fold(signals.type), signals.type.strip())
+    provider = r.provider
+    if provider is not None and provider.name.strip():
+        name = provider.name.strip()
+        add(PROVIDER, provider_host(provider.url) or fold(name), name)
+    return Rows(file_row, entry, tuple(facets.values()))
+
+
+def provider_host(url: str | None) -> str | None:
+    """The host a provider is keyed by: its home page's, lowercase."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None

@@ -3,20 +3,26 @@
 Visibility lives here and nowhere else: drafts (held back unless ``include_unpublished``) and
 duplicates by ``sourceUrl`` (the newer record wins; on a tie, the first by path). Every caller,
 a real build or ``check`` or ``build_records`` on an in-memory cache, gets the same answers.
+A facet feed is one range of the facet index; a curated feed one query whose filters are
+index lookups (``curated_query``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from ..config import Site
+from ..curated import Selector
 from ..errors import Problem, printable
-from ..feeddefs import FeedDef, FeedEntries, site_feeds
+from ..feeddefs import FACET_KINDS, FeedDef, FeedEntries, site_feeds
+from ..keys import PROVIDER, fold
 from .codec import db_path, decode, decode_record, encode, micros, moment
+from .curated import CuratedQuery, curated_query
 from .guard import CacheDamaged
 from .storage import RecordCache
 
@@ -64,21 +70,24 @@ _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
 
 
 class Evaluator:
-    """Answers feed definitions for one site from one cache, at one moment: the build's clock
-    (``now``, aware; default the system time) decides which records are still scheduled."""
+    """Answers feed definitions for one site from one cache, at one moment: ``now``, the
+    build's clock (aware; default the system time), decides which records are still scheduled
+    and from when a curated feed's ``max_age_hours`` is measured."""
 
     def __init__(self, cache: RecordCache, site: Site, now: datetime | None = None) -> None:
         self._cache = cache
         self._db = cache.connection
         self._site = site
-        self._now = micros(now if now is not None else datetime.now(UTC))
+        self._now = datetime.now(UTC) if now is None else now
+        self._providers: dict[str, set[str]] | None = None  # folded name -> provider keys
+        self._now_us = micros(self._now)  # the same moment as SQL compares it
 
     def _visible(self, table: str = "") -> str:
         """The SQL condition of a visible record: not a draft (unless drafts are included) and
         not scheduled after the clock (unless future records are)."""
         rules = [] if self._site.include_unpublished else [f"{table}is_published"]
         if not self._site.include_future:
-            rules.append(f"{table}published <= {self._now:d}")  # an int, never input
+            rules.append(f"{table}published <= {self._now_us:d}")  # an int, never input
         return " AND ".join(rules) or "1"
 
     def _held_back_drafts(self) -> str:
@@ -89,7 +98,7 @@ class Evaluator:
         if self._site.include_future:
             return []
         rows = self._db.execute(
-            f"SELECT relpath, published FROM entries WHERE published > {self._now:d} "
+            f"SELECT relpath, published FROM entries WHERE published > {self._now_us:d} "
             f"AND NOT ({self._held_back_drafts()}) ORDER BY published, relpath"
         )
         return [(relpath, moment(when)) for relpath, when in rows]
@@ -100,7 +109,7 @@ class Evaluator:
         if self._site.include_future:
             return ""
         count, soonest = self._db.execute(
-            f"SELECT COUNT(*), MIN(published) FROM entries WHERE published > {self._now:d}"
+            f"SELECT COUNT(*), MIN(published) FROM entries WHERE published > {self._now_us:d}"
         ).fetchone()
         return f"{count}:{soonest}"
 
@@ -161,9 +170,10 @@ class Evaluator:
         )
 
     def feed_defs(self, summary: Summary) -> list[FeedDef]:
-        """Every feed of the site: `all`, then each topic with a visible record, by slug."""
+        """Every feed of the site: `all`, each value of each published facet with a visible
+        record (by slug), then the curated feeds."""
         self._exclude(summary.losers)
-        return site_feeds(self._topic_names(), self._site)
+        return site_feeds(self._facet_values(), self._site)
 
     def _exclude(self, losers: frozenset[str]) -> None:
         db = self._db
@@ -173,18 +183,25 @@ class Evaluator:
             "INSERT INTO losers VALUES (CAST(? AS TEXT))", ((db_path(p),) for p in losers)
         )
 
-    def _topic_names(self) -> list[str]:
-        """One spelling per topic with a visible record: the first in path order (SQLite's
-        MIN() picks that row's name)."""
-        rows = self._db.execute(
-            f"SELECT name, MIN(relpath) FROM entry_topics WHERE {self._visible()} "
-            f"AND relpath NOT IN (SELECT relpath FROM temp.losers) GROUP BY topic_key"
-        )
-        return [name for name, _ in rows]
+    def _facet_values(self) -> list[tuple[str, str, str]]:
+        """(facet, key, name) of each value with a visible record, of the facets the site
+        publishes: named by the first spelling in path order (SQLite's MIN() picks that row's
+        name). One range of the facet index per facet."""
+        values: list[tuple[str, str, str]] = []
+        for facet in self._site.facets:
+            rows = self._db.execute(
+                f"SELECT key, name, MIN(relpath) FROM entry_facets WHERE facet = ? "
+                f"AND {self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers) "
+                "GROUP BY key",
+                (facet,),
+            )
+            values += [(facet, key, name) for key, name, _ in rows]
+        return values
 
     def evaluate(self, feed: FeedDef) -> StoredFeed:
-        """One feed's newest ``limit`` records (newest first, ties by URL) and its total,
-        leaving out the losers ``feed_defs`` was given."""
+        """One feed's first ``limit`` records in its order (newest first, ties by URL; a
+        curated feed may rank by heat or quality first) and its total, leaving out the losers
+        ``feed_defs`` was given."""
         limit = feed.limit if feed.limit > 0 else -1
         if feed.kind == "all":
             where = f"{self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers)"
@@ -194,25 +211,83 @@ class Evaluator:
                 "ORDER BY published DESC, url LIMIT ?",
                 (limit,),
             ).fetchall()
-        else:
+        elif feed.kind in FACET_KINDS.values():
             where = (
-                f"t.topic_key = ? AND {self._visible('t.')} "
+                f"t.facet = ? AND t.key = ? AND {self._visible('t.')} "
                 "AND t.relpath NOT IN (SELECT relpath FROM temp.losers)"
             )
+            params = (feed.facet, feed.key)
             total = self._db.execute(
-                f"SELECT COUNT(*) FROM entry_topics t WHERE {where}", (feed.key,)
+                f"SELECT COUNT(*) FROM entry_facets t WHERE {where}", params
             ).fetchone()[0]
             rows = self._db.execute(
-                "SELECT t.published, e.record FROM entry_topics t "
+                "SELECT t.published, e.record FROM entry_facets t "
                 f"JOIN entries e ON e.relpath = t.relpath WHERE {where} "
-                "ORDER BY t.published DESC, t.url LIMIT ?",
-                (feed.key, limit),
+                "ORDER BY t.published DESC, e.url LIMIT ?",
+                (*params, limit),
             ).fetchall()
+        else:
+            assert feed.selector is not None
+            query = self._curated(feed.selector)
+            where = (
+                f"{self._visible('e.')} AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
+                f"AND {query.where}"
+            )
+            # One pass over the selected rows counts them (the window) and keeps the first
+            # `limit`; only those rows' records are read (half the time of COUNT, then rows).
+            found = self._db.execute(
+                "SELECT t.published, x.record, t.total FROM ("
+                "SELECT e.rowid AS id, e.published, e.url, e.heat, e.quality, "
+                f"COUNT(*) OVER () AS total FROM entries e WHERE {where} "
+                f"ORDER BY {query.order_by('e')} LIMIT ?"
+                f") t JOIN entries x ON x.rowid = t.id ORDER BY {query.order_by('t')}",
+                (*query.params, limit),
+            ).fetchall()
+            total = found[0][2] if found else 0
+            rows = [(published, record) for published, record, _ in found]
         return _stored(feed, total, rows)
+
+    def _curated(self, selector: Selector) -> CuratedQuery:
+        """A curated feed's query. Its ``providers`` name a provider by domain, or by name:
+        those are looked up among the providers' spellings (once, and only if a feed names
+        one), as a provider with a domain is keyed by it."""
+        keys: list[str] = []
+        if selector.providers:
+            if self._providers is None:
+                self._providers = {}
+                for key, name in self._db.execute(
+                    "SELECT DISTINCT key, name FROM entry_facets WHERE facet = ?", (PROVIDER,)
+                ):
+                    self._providers.setdefault(fold(name), set()).add(key)
+            for value in selector.providers:
+                keys += sorted(self._providers.get(fold(value), ()))
+        return curated_query(selector, self._now, keys)
+
+    def expires(self, feeds: Sequence[FeedDef]) -> datetime | None:
+        """When the first record these feeds select now leaves a curated feed's
+        ``max_age_hours`` window: until then, with the same records, the feeds stay as they
+        are; None if no such feed selects a record."""
+        ends: list[datetime] = []
+        for feed in feeds:
+            if feed.selector is None or feed.selector.max_age_hours is None:
+                continue
+            query = self._curated(feed.selector)
+            (oldest,) = self._db.execute(
+                f"SELECT MIN(e.published) FROM entries e WHERE {self._visible('e.')} "
+                "AND e.relpath NOT IN (SELECT relpath FROM temp.losers) "
+                f"AND {query.where}",
+                query.params,
+            ).fetchone()
+            # Past the last date there is (a huge max_age_hours): never.
+            with suppress(OverflowError):
+                if oldest is not None:
+                    ends.append(moment(oldest) + timedelta(hours=feed.selector.max_age_hours))
+        return min(ends, default=None)
 
 
 def _stored(feed: FeedDef, total: int, rows: Sequence[tuple[int, bytes]]) -> StoredFeed:
-    newest = moment(rows[0][0]) if rows else None
+    # Not always the first row: a curated feed may rank by heat or quality.
+    newest = moment(max(when for when, _ in rows)) if rows else None
     blobs = tuple(blob for _, blob in rows)
     # The build hashes these before any is decoded: a text value in a BLOB column is damage.
     if not all(type(blob) is bytes for blob in blobs):

@@ -23,7 +23,13 @@ from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
 from .guard import CacheDamaged, check_file, set_aside, tidy, translate
 
-SCHEMA_VERSION = 5  # bump with any change below: an older cache file is then started afresh
+SCHEMA_VERSION = 6  # bump with any change below: an older cache file is then started afresh
+# entries.quality and .heat are a record's editorial signals: they select and order curated
+# feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
+# row per record and value of a facet (topics, category, provider, type): the folded key, the
+# spelling, and copies of what a feed sorts and filters by, so a facet's feed is one index range.
+# Not the URL, which only breaks ties of equal dates: the join to entries has it, and rows of
+# four facets each holding a URL twice (row and index) made the cache half as big again.
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
@@ -32,11 +38,12 @@ CREATE TABLE files (
 );
 CREATE TABLE entries (
     relpath TEXT PRIMARY KEY, url TEXT NOT NULL, url_key INTEGER NOT NULL,
-    published INTEGER NOT NULL, is_published INTEGER NOT NULL, record BLOB NOT NULL
+    published INTEGER NOT NULL, is_published INTEGER NOT NULL, quality REAL, heat REAL,
+    record BLOB NOT NULL
 );
-CREATE TABLE entry_topics (
-    topic_key TEXT NOT NULL, published INTEGER NOT NULL, url TEXT NOT NULL,
-    relpath TEXT NOT NULL, name TEXT NOT NULL, is_published INTEGER NOT NULL
+CREATE TABLE entry_facets (
+    facet TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, relpath TEXT NOT NULL,
+    name TEXT NOT NULL, is_published INTEGER NOT NULL
 );
 """
 # Secondary indexes: a fresh cache is bulk-loaded without them and they are built once at the
@@ -44,11 +51,11 @@ CREATE TABLE entry_topics (
 _INDEXES = """
 CREATE INDEX entries_url_key ON entries (url_key, is_published);
 CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
-CREATE INDEX entry_topics_newest
-    ON entry_topics (topic_key, published DESC, url, relpath, is_published);
-CREATE INDEX entry_topics_relpath ON entry_topics (relpath);
+CREATE INDEX entry_facets_newest
+    ON entry_facets (facet, key, published DESC, relpath, is_published);
+CREATE INDEX entry_facets_relpath ON entry_facets (relpath);
 """
-_TABLES = ("meta", "files", "entries", "entry_topics")
+_TABLES = ("meta", "files", "entries", "entry_facets")
 _META_ROWS = ("id", "generation")  # besides the fingerprint
 
 
@@ -259,18 +266,18 @@ class RecordCache:
             gone: list[tuple[str | bytes]] = [(db_path(relpath),) for relpath in removed]
             if replacing:
                 gone.extend((r.file[0],) for r in rows)
-            for table in ("files", "entries", "entry_topics"):
+            for table in ("files", "entries", "entry_facets"):
                 db.executemany(f"DELETE FROM {table} WHERE relpath=CAST(? AS TEXT)", gone)
             db.executemany(
                 "INSERT INTO files VALUES (CAST(? AS TEXT),?,?,?,?)", (r.file for r in rows)
             )
             db.executemany(
-                "INSERT INTO entries VALUES (CAST(? AS TEXT),?,?,?,?,?)",
+                "INSERT INTO entries VALUES (CAST(? AS TEXT),?,?,?,?,?,?,?)",
                 (r.entry for r in rows if r.entry),
             )
             db.executemany(
-                "INSERT INTO entry_topics VALUES (?,?,?,CAST(? AS TEXT),?,?)",
-                (t for r in rows for t in r.topics),
+                "INSERT INTO entry_facets VALUES (?,?,?,CAST(? AS TEXT),?,?)",
+                (f for r in rows for f in r.facets),
             )
             if rows or gone:
                 db.execute(

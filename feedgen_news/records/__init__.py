@@ -9,7 +9,15 @@ folder.
 
 from __future__ import annotations
 
-from .read import LoadResult, load_dir, load_record_file, parse_record, read_record
+from .read import (
+    Loaded,
+    LoadResult,
+    load_dir,
+    load_record_file,
+    parse_file,
+    parse_record,
+    read_record,
+)
 from .scan import (
     RECORD_SUFFIXES,
     folders_and_files,
@@ -21,11 +29,13 @@ from .scan import (
 __all__ = [
     "RECORD_SUFFIXES",
     "LoadResult",
+    "Loaded",
     "folders_and_files",
     "iter_record_files",
     "load_dir",
     "load_record_file",
     "outside_links_warning",
+    "parse_file",
     "parse_record",
     "read_record",
     "scan_record_files",

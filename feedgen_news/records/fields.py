@@ -8,6 +8,7 @@ record's parts from them.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -157,6 +158,21 @@ class FieldReader:
             self.warning(path, f"must be a whole number, got {show(value)}; used {number}")
             return number
         self.warning(path, f"must be a positive whole number, got {show(value)}; dropped")
+        return None
+
+    def number(self, value: Any, path: FieldPath) -> float | None:
+        """A finite number (an editorial signal such as ``quality``); anything else is dropped
+        with a warning: a mistyped signal must not silently drop a record from a curated feed."""
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:  # an int too big for a float
+                number = math.inf
+            if math.isfinite(number):
+                return number
+        self.warning(path, f"must be a number, got {show(value)}; dropped")
         return None
 
     def items(self, value: Any, path: FieldPath, one: type) -> list[Any]:

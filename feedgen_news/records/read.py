@@ -10,18 +10,28 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..config import Site
 from ..errors import Problem
-from ..model import Record
+from ..model import NO_EDITORIAL, Editorial, Record
 from .frontmatter import byte_position, load_front_matter, split_front_matter
 from .scan import iter_record_files
 from .validate import validate
 from .values import fix_c1_controls
 
-__all__ = ["LoadResult", "load_dir", "load_record_file", "parse_record", "read_record"]
+__all__ = [
+    "LoadResult",
+    "Loaded",
+    "load_dir",
+    "load_record_file",
+    "parse_file",
+    "parse_record",
+    "read_record",
+]
 
 _BOMS = {
     b"\xff\xfe\x00\x00": "UTF-32",
@@ -45,16 +55,24 @@ def read_record(
     path: str | os.PathLike[str], relpath: str, site: Site
 ) -> tuple[Record | None, list[Problem]]:
     """Read one file (at most ``site.max_file_bytes``) and parse it with ``parse_record``."""
-    record, problems, _, _ = load_record_file(path, relpath, site)
-    return record, problems
+    loaded = load_record_file(path, relpath, site)
+    return loaded.record, loaded.problems
 
 
-def load_record_file(
-    path: str | os.PathLike[str], relpath: str, site: Site
-) -> tuple[Record | None, list[Problem], int, int]:
+class Loaded(NamedTuple):
+    """One file read and parsed (``load_record_file``)."""
+
+    record: Record | None
+    problems: list[Problem]
+    size: int  # as the file was read; -1 when it could not be opened
+    mtime_ns: int
+    editorial: Editorial = NO_EDITORIAL
+
+
+def load_record_file(path: str | os.PathLike[str], relpath: str, site: Site) -> Loaded:
     """Read one file and parse it (``read_record``), plus the size and mtime_ns of the file as
     it was read (-1, -1 when it could not be opened): the cache's key for exactly the bytes
-    parsed."""
+    parsed; and the record's editorial signals."""
     limit = site.max_file_bytes
     size = mtime_ns = -1
     try:
@@ -65,9 +83,9 @@ def load_record_file(
             info = os.fstat(fd)
             size, mtime_ns = info.st_size, info.st_mtime_ns
             if not stat.S_ISREG(info.st_mode):
-                return None, [Problem(relpath, "not a regular file")], size, mtime_ns
+                return Loaded(None, [Problem(relpath, "not a regular file")], size, mtime_ns)
             if size > limit:
-                return None, [_too_big(relpath, size, limit)], size, mtime_ns
+                return Loaded(None, [_too_big(relpath, size, limit)], size, mtime_ns)
             # Sized by fstat: a short read is the end of a regular file. A full one means it
             # grew since: read on, to just past the limit.
             data = os.read(fd, size + 1)
@@ -77,11 +95,12 @@ def load_record_file(
         finally:
             os.close(fd)
     except OSError as exc:
-        return None, [Problem(relpath, f"cannot read: {exc.strerror or exc}")], size, mtime_ns
+        problem = Problem(relpath, f"cannot read: {exc.strerror or exc}")
+        return Loaded(None, [problem], size, mtime_ns)
     if len(data) > limit:
-        return None, [_too_big(relpath, len(data), limit)], size, mtime_ns
-    record, problems = parse_record(data, relpath, site)
-    return record, problems, size, mtime_ns
+        return Loaded(None, [_too_big(relpath, len(data), limit)], size, mtime_ns)
+    record, editorial, problems = parse_file(data, relpath, site)
+    return Loaded(record, problems, size, mtime_ns, editorial)
 
 
 def _too_big(relpath: str, size: int, limit: int) -> Problem:
@@ -95,26 +114,35 @@ def parse_record(data: bytes, relpath: str, site: Site) -> tuple[Record | None, 
     problem names the file by ``relpath`` (the caller labels it for display). Unpublished
     records are returned with ``is_published=False``; filtering them is the caller's job.
     """
+    record, _, problems = parse_file(data, relpath, site)
+    return record, problems
+
+
+def parse_file(
+    data: bytes, relpath: str, site: Site
+) -> tuple[Record | None, Editorial, list[Problem]]:
+    """``parse_record``, with the record's editorial signals (quality, heat, type)."""
     try:
         return _parse(data, relpath, site)
     except Exception as exc:  # no traceback ever reaches a user; the message asks for a report
-        return None, [Problem(relpath, f"cannot process this file ({type(exc).__name__}); a bug")]
+        reason = f"cannot process this file ({type(exc).__name__}); a bug"
+        return None, NO_EDITORIAL, [Problem(relpath, reason)]
 
 
-def _parse(data: bytes, relpath: str, site: Site) -> tuple[Record | None, list[Problem]]:
+def _parse(data: bytes, relpath: str, site: Site) -> tuple[Record | None, Editorial, list[Problem]]:
     text = _decode(data, relpath)
     if isinstance(text, Problem):
-        return None, [text]
+        return None, NO_EDITORIAL, [text]
     problems: list[Problem] = []
     if _may_have_raw_bad(data):
         text = _clean_raw(text, relpath, site.repair_mojibake, problems)
     parts = split_front_matter(text, relpath)
     if isinstance(parts, Problem):
-        return None, [parts]
+        return None, NO_EDITORIAL, [parts]
     front, body = parts
     loaded = load_front_matter(front, relpath)
     if isinstance(loaded, Problem):
-        return None, [loaded]
+        return None, NO_EDITORIAL, [loaded]
     return validate(loaded, body, relpath, site, problems)
 
 
@@ -175,17 +203,20 @@ class LoadResult:
     records: tuple[Record, ...]  # every accepted record (published or not), in path order
     problems: tuple[Problem, ...]  # every error and warning, in path order, named by relpath
     files: int  # files seen
+    editorial: Mapping[str, Editorial]  # each record's signals, by its path
 
 
 def load_dir(input_dir: Path, site: Site) -> LoadResult:
     """Read every record file under ``input_dir`` in path order (sequentially)."""
     records: list[Record] = []
     problems: list[Problem] = []
+    editorial: dict[str, Editorial] = {}
     files = iter_record_files(input_dir)
     for path in files:
         relpath = path.relative_to(input_dir).as_posix()
-        record, found = read_record(path, relpath, site)
-        if record is not None:
-            records.append(record)
-        problems.extend(found)
-    return LoadResult(tuple(records), tuple(problems), len(files))
+        loaded = load_record_file(path, relpath, site)
+        if loaded.record is not None:
+            records.append(loaded.record)
+            editorial[relpath] = loaded.editorial
+        problems.extend(loaded.problems)
+    return LoadResult(tuple(records), tuple(problems), len(files), editorial)

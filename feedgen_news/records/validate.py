@@ -9,7 +9,7 @@ from typing import Any
 from ..config import Site
 from ..errors import Problem
 from ..keys import fold
-from ..model import Image, Provider, Record, RelatedLink
+from ..model import NO_EDITORIAL, Editorial, Image, Provider, Record, RelatedLink
 from .fields import FieldPath, FieldReader
 from .frontmatter import FrontMatter
 from .values import hostname, kind_of, number_text, show, strip_blank_lines
@@ -19,9 +19,9 @@ __all__ = ["validate"]
 
 def validate(
     front: FrontMatter, body: str, relpath: str, site: Site, problems: list[Problem]
-) -> tuple[Record | None, list[Problem]]:
-    """The record, with ``problems`` (found before, e.g. while decoding) and its warnings; or
-    None with its errors only."""
+) -> tuple[Record | None, Editorial, list[Problem]]:
+    """The record and its editorial signals, with ``problems`` (found before, e.g. while
+    decoding) and its warnings; or None with its errors only."""
     r = FieldReader(front, relpath, site, problems)
     fm = front.fields
     title = _required_text(r, fm.get("title"))
@@ -32,7 +32,7 @@ def validate(
             r.problems.append(Problem(relpath, "missing (required)", name))
     errors = [p for p in r.problems if p.severity == "error"]
     if errors or title is None or url is None or published is None:
-        return None, errors
+        return None, NO_EDITORIAL, errors
     body_text = strip_blank_lines(body)
     record = Record(
         path=relpath,
@@ -50,8 +50,15 @@ def validate(
         related=_related(r, fm.get("related")),
         is_published=_is_published(r, fm.get("published")),
     )
+    editorial = Editorial(
+        quality=r.number(fm.get("quality"), ("quality",)),
+        heat=r.number(fm.get("heat"), ("heat",)),
+        type=r.string(fm.get("type"), ("type",), required=False),
+    )
+    if editorial == NO_EDITORIAL:
+        editorial = NO_EDITORIAL  # one shared value for the many records without signals
     # In file order; sorted() is stable, so problems on one line keep their order.
-    return record, sorted(r.problems, key=_line_of)
+    return record, editorial, sorted(r.problems, key=_line_of)
 
 
 def _line_of(problem: Problem) -> int:

@@ -1,4 +1,5 @@
-"""HTML pages for people: the index of every feed, and one readable page per topic feed.
+"""HTML pages for people: the index of every feed, grouped by kind, and one readable page per
+feed (a topic, category, provider, type or curated feed).
 
 Browsers are dropping XSLT, so these plain pages (not a feed stylesheet) are what a person sees
 when they follow a feed link. They carry autodiscovery ``<link rel="alternate">`` tags, inline
@@ -15,8 +16,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..config import Site
-from ..feeddefs import FeedEntries, FeedListing
-from ..keys import slugify
+from ..feeddefs import FeedEntries, FeedListing, by_kind, group_of
+from ..keys import TOPICS, slugify
 from ..layout import INDEX_PAGE, OPML_FILE, feed_file, page_html, relative_link, topic_folder
 from ..markup import PAGE_CSP, escape_html, human_date, iso_time
 from ..model import Image, Record
@@ -51,6 +52,8 @@ h4{margin:.75rem 0 .25rem;font-size:.95rem}
 p{margin:.4rem 0}
 .meta,.note{color:var(--muted);font-size:.9rem}
 .feeds,.entries,.related,.formats{list-style:none;margin:0;padding:0}
+.feed-group>h3{margin:1.5rem 0 .6rem;font-size:1.15rem}
+.feeds h4{margin:0 0 .25rem;font-size:1.05rem;line-height:1.3}
 .feeds>li,.entries>li{background:var(--card);border:1px solid var(--rule);border-radius:.5rem;\
 padding:.9rem 1rem;margin:0 0 .75rem;display:flow-root}
 .subscribe a,.formats a{display:inline-block;padding:.1rem .1rem}
@@ -70,25 +73,31 @@ border-top:1px solid var(--rule);font-size:.85rem;color:var(--muted)}
 
 def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
     """``OUTPUT/index.html``: every feed with its entry count, newest date and subscribe links,
-    then the latest entries of the ``all`` feed (this page is its home page).
+    grouped by kind, then the latest entries of the ``all`` feed (this page is its home page).
 
     ``listings[0]`` is the ``all`` feed, with its records when they were read (``FeedEntries``).
     """
     first = listings[0] if listings else None
     everything = first if isinstance(first, FeedEntries) else None
     here = INDEX_PAGE
-    rows = "".join(_feed_row(listing, here) for listing in listings)
+    groups = "".join(
+        f'<section class="feed-group" aria-labelledby="group-{kind}">\n'
+        f'<h3 id="group-{kind}">{heading}</h3>\n'
+        f'<ul class="feeds">\n{"".join(_feed_row(listing, here) for listing in group)}</ul>\n'
+        "</section>\n"
+        for kind, heading, group in by_kind(listings)
+    )
     opml = escape_html(relative_link(here, OPML_FILE))
     main = (
         '<section aria-labelledby="feeds">\n'
         '<h2 id="feeds">Feeds</h2>\n'
         "<p>Subscribe to any feed below in your feed reader, or import them all at once: "
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
-        f'<ul class="feeds">\n{rows}</ul>\n'
+        f"{groups}"
         "</section>\n"
     )
     if everything is not None:
-        main += _latest(everything, here, heading="Latest entries")
+        main += _latest(everything, here, site, heading="Latest entries")
         main += _embed_section(everything, site)
     header = f"<h1>{escape_html(site.title)}</h1>\n"
     if site.description:
@@ -105,11 +114,11 @@ def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
 
 
 def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
-    """``OUTPUT/topics/<slug>/index.html``: the topic feed's latest entries, readable, with
+    """``OUTPUT/<kind>/<slug>/index.html``: the feed's latest entries, readable, with
     autodiscovery for its three feeds and its subscribe links."""
     here = feed_file(entries.feed.folder, INDEX_PAGE)
     home = f'<a href="{escape_html(relative_link(here, INDEX_PAGE))}">{escape_html(site.title)}</a>'
-    crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; '
+    crumbs = f'<nav aria-label="Breadcrumb">{home} &#x203A; {group_of(entries.feed)} &#x203A; '
     name = escape_html(entries.feed.name)
     crumbs += f'<span aria-current="page">{name}</span></nav>\n'
     header = f'{crumbs}<h1>{name}</h1>\n<p class="meta">{_summary(entries)}</p>\n'
@@ -125,11 +134,13 @@ def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
         '<h2 id="subscribe">Subscribe</h2>\n'
         "<p>Add one of these feed addresses to your feed reader:</p>\n"
         f'<ul class="formats">\n{links}</ul>\n'
-        f'<p class="note">Or follow every topic of {escape_html(site.title)} at once: import '
+        f'<p class="note">Or follow every feed of {escape_html(site.title)} at once: import '
         f'<a href="{opml}" type="{OPML_TYPE}">all feeds as OPML</a>.</p>\n'
         "</section>\n"
     )
-    main += _latest(entries, here, heading="Latest entries")
+    selector = entries.feed.selector
+    ranked = selector is not None and selector.order != "newest"  # by heat or quality
+    main += _latest(entries, here, site, heading="Top entries" if ranked else "Latest entries")
     main += _embed_section(entries, site)
     return _document(
         site,
@@ -193,7 +204,7 @@ def _document(
 
 
 def _feed_row(entries: FeedListing, here: str) -> str:
-    name = "All topics" if entries.feed.is_all else entries.feed.name
+    name = "All entries" if entries.feed.is_all else entries.feed.name
     subscribe = " · ".join(
         f'<a href="{escape_html(feed_href(entries, fmt, here))}" type="{fmt.media_type}" '
         f'aria-label="{escape_html(f"{name}: {fmt.label} feed")}">'
@@ -202,7 +213,7 @@ def _feed_row(entries: FeedListing, here: str) -> str:
     )
     return (
         "<li>\n"
-        f'<h3><a href="{escape_html(page_href(entries, here))}">{escape_html(name)}</a></h3>\n'
+        f'<h4><a href="{escape_html(page_href(entries, here))}">{escape_html(name)}</a></h4>\n'
         f'<p class="meta">{_summary(entries)}</p>\n'
         f'<p class="subscribe">Subscribe: {subscribe}</p>\n'
         "</li>\n"
@@ -220,9 +231,11 @@ def _summary(entries: FeedListing) -> str:
     return f"{count} · newest {_time(newest)}"
 
 
-def _latest(entries: FeedEntries, here: str, *, heading: str) -> str:
+def _latest(entries: FeedEntries, here: str, site: Site, *, heading: str) -> str:
+    # Topics link to their pages only where the site publishes topic feeds.
+    topic_pages = TOPICS in site.facets
     if entries.records:
-        items = "".join(_entry(r, here) for r in entries.records)
+        items = "".join(_entry(r, here, topic_pages) for r in entries.records)
         body = f'<ol class="entries">\n{items}</ol>\n'
     else:
         body = '<p class="note">No entries yet.</p>\n'
@@ -239,7 +252,7 @@ def _embed_section(entries: FeedEntries, site: Site) -> str:
     )
 
 
-def _entry(record: Record, here: str) -> str:
+def _entry(record: Record, here: str, topic_pages: bool) -> str:
     title = escape_html(record.title)
     heading = (
         f'<a href="{escape_html(record.url)}">{title}</a>' if is_http_url(record.url) else title
@@ -278,10 +291,13 @@ def _entry(record: Record, here: str) -> str:
         parts.append("</ul>\n")
     topics = [t for t in record.topics if t.strip()]
     if topics:
-        links = [(relative_link(here, page_html(topic_folder(slugify(t)))), t) for t in topics]
-        tags = ", ".join(
-            f'<a href="{escape_html(u)}">{escape_html(name.strip())}</a>' for u, name in links
-        )
+        if topic_pages:
+            links = [(relative_link(here, page_html(topic_folder(slugify(t)))), t) for t in topics]
+            tags = ", ".join(
+                f'<a href="{escape_html(u)}">{escape_html(name.strip())}</a>' for u, name in links
+            )
+        else:
+            tags = ", ".join(escape_html(t.strip()) for t in topics)
         parts.append(f'<p class="meta">Topics: {tags}</p>\n')
     parts.append("</article>\n")
     return "<li>\n" + "".join(parts) + "</li>\n"
