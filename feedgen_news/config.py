@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .bodies import BODY_FORMATS
 from .errors import ConfigError, Problem, printable
 from .urls import http_url
 
@@ -52,6 +53,8 @@ class Site:
     # How the site writes dates such as 01/02/2024: "MDY" or "DMY". Unset reads them month
     # first and warns on each record whose date could be read either way.
     date_order: str | None = None
+    body_format: str = "auto"  # how a record body is read: auto (by suffix), markdown, text, html
+    link_nofollow: bool = False  # rel="nofollow" on the links in record bodies
 
     def __post_init__(self) -> None:
         problems = setting_problems({f.name: getattr(self, f.name) for f in fields(self)})
@@ -84,6 +87,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "max_topics_per_record": (int,),
     "max_feeds": (int,),
     "date_order": (str,),
+    "body_format": (str,),
+    "link_nofollow": (bool,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 _OPTIONAL = frozenset(f.name for f in fields(Site) if f.default is None)  # None: not set
@@ -178,6 +183,9 @@ _RULES: dict[str, Callable[[Any], str | None]] = {
     "max_feeds": _at_least(1, "1 or more"),
     "date_order": lambda value: (
         None if value in ("MDY", "DMY") else f'must be "MDY" or "DMY", got {value!r}'
+    ),
+    "body_format": lambda value: (
+        None if value in BODY_FORMATS else f"must be {', '.join(BODY_FORMATS)}, got {value!r}"
     ),
 }
 assert set(_RULES) <= set(_FIELD_TYPES)

@@ -23,7 +23,7 @@ from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
 from .guard import CacheDamaged, check_file, set_aside, tidy, translate
 
-SCHEMA_VERSION = 5  # bump with any change below: an older cache file is then started afresh
+SCHEMA_VERSION = 6  # bump with any change below: an older cache file is then started afresh
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
