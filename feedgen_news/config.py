@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .bodies import BODY_FORMATS
 from .curated import CuratedFeed, curated_feeds, feed_problems
 from .errors import ConfigError, Problem, printable, toml_value
 from .keys import CATEGORY, FACETS, TOPICS
@@ -58,6 +59,8 @@ class Site:
     # WordPress, a feed per category by default.
     facets: tuple[str, ...] = (TOPICS, CATEGORY)
     feeds: tuple[CuratedFeed, ...] = ()  # the publisher's own feeds ([[feeds]] tables)
+    body_format: str = "auto"  # how a record body is read: auto (by suffix), markdown, text, html
+    link_nofollow: bool = False  # rel="nofollow" on the links in record bodies
 
     def __post_init__(self) -> None:
         problems = setting_problems({f.name: getattr(self, f.name) for f in fields(self)})
@@ -95,6 +98,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "date_order": (str,),
     "facets": (tuple, list),
     "feeds": (tuple, list),  # checked by curated.feed_problems
+    "body_format": (str,),
+    "link_nofollow": (bool,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(Site)}
 _OPTIONAL = frozenset(f.name for f in fields(Site) if f.default is None)  # None: not set
@@ -204,6 +209,9 @@ _RULES: dict[str, Callable[[Any], str | None]] = {
         None if value in ("MDY", "DMY") else f'must be "MDY" or "DMY", got {value!r}'
     ),
     "facets": _facets_problem,
+    "body_format": lambda value: (
+        None if value in BODY_FORMATS else f"must be {', '.join(BODY_FORMATS)}, got {value!r}"
+    ),
 }
 assert set(_RULES) <= set(_FIELD_TYPES)
 

@@ -37,6 +37,7 @@ def parse_fingerprint(site: Site) -> str:
     return (
         f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
         f"|topics={site.max_topics_per_record}|dates={site.date_order}"
+        f"|body={site.body_format}|nofollow={site.link_nofollow}"
     )
 
 

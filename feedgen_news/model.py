@@ -99,7 +99,8 @@ class Record:
     title: str
     published: datetime  # aware, UTC
     excerpt: str | None = None
-    body: str | None = None
+    body: str | None = None  # as written
+    body_html: str | None = None  # rendered and sanitised (Markdown and HTML bodies), else None
     amp_url: str | None = None
     amp_cache_url: str | None = None
     provider: Provider | None = None

@@ -95,9 +95,16 @@ REJECTED: dict[str, list[str]] = {
         "bad/invalid_utf8.txt:5:13: not valid UTF-8 (byte 0xE9); save it as UTF-8"
     ],
     "bad/utf16_encoded.txt": ["bad/utf16_encoded.txt: encoded as UTF-16; save it as UTF-8"],
+    "bad/blockquotes_nested_101_deep.md": [
+        "bad/blockquotes_nested_101_deep.md: body: Markdown nested more than 100 levels deep"
+    ],
 }
 
 WARNED: dict[str, list[str]] = {
+    "warn/format_unknown.md": [
+        "warn/format_unknown.md:5:9: warning: format: must be one of auto, markdown, text, html,"
+        " got 'docx'; body_format used"
+    ],
     "warn/image_without_url.txt": [
         "warn/image_without_url.txt:6:5: warning: images[0].url: missing; image dropped"
     ],

@@ -330,3 +330,28 @@ def feed_entries(
     feed = topic_feed(name, SITE)
     feed = replace(feed, title=title) if title else feed
     return FeedEntries(feed, records, len(records) if total is None else total)
+
+
+def parse_within(
+    relpath: str, data: bytes, site: Site | None = None, *, budget_mb: int = 20, hang_s: int = 30
+) -> tuple[Record | None, list[Problem]]:
+    """``parse_record`` within a memory budget (tracemalloc's peak: what Python allocates); an
+    alarm turns a hang into a failure instead of a stuck test run, and claims no speed."""
+    import signal
+    import tracemalloc
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError(f"{relpath}: parse_record did not return within {hang_s} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(hang_s)
+    tracemalloc.start()
+    try:
+        result = parse_record(data, relpath, site or Site())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert peak < budget_mb * 1024 * 1024, f"{relpath}: peak {peak:,} bytes"
+    return result

@@ -100,10 +100,9 @@ def test_a_key_given_twice_and_unknown_keys_are_named(tmp_path: Path) -> None:
         "feedgen-news: error: site.toml: base_url: given twice, as base-url and base_url",
         "feedgen-news: error: site.toml: ti\\x1btle: unknown key; did you mean title?",
         "feedgen-news: error: site.toml: site: unknown key (known: author_email, author_name,"
-        " base_url, cache_max_age, date_order, description, embed_limit, facets, feeds, hub,"
-        " include_future,"
-        " include_unpublished,"
-        " language, limit, max_feeds, max_file_bytes, max_topics_per_record,"
+        " base_url, body_format, cache_max_age, date_order, description, embed_limit, facets,"
+        " feeds, hub, include_future, include_unpublished,"
+        " language, limit, link_nofollow, max_feeds, max_file_bytes, max_topics_per_record,"
         " repair_mojibake, stylesheet, title)",
     ]
 

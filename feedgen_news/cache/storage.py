@@ -23,7 +23,7 @@ from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
 from .guard import CacheDamaged, check_file, set_aside, tidy, translate
 
-SCHEMA_VERSION = 6  # bump with any change below: an older cache file is then started afresh
+SCHEMA_VERSION = 7  # bump with any change below: an older cache file is then started afresh
 # entries.quality and .heat are a record's editorial signals: they select and order curated
 # feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
 # row per record and value of a facet (topics, category, provider, type): the folded key, the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..bodies import BODY_FORMATS, BodyError, body_html, resolve_format
 from ..config import Site
 from ..errors import Problem
 from ..keys import fold
@@ -33,14 +34,20 @@ def validate(
     errors = [p for p in r.problems if p.severity == "error"]
     if errors or title is None or url is None or published is None:
         return None, NO_EDITORIAL, errors
-    body_text = strip_blank_lines(body)
+    body_text = r.text(strip_blank_lines(body)) or None
+    fmt = resolve_format(_body_format(r, fm.get("format"), site.body_format), relpath)
+    try:
+        html = body_html(body_text, fmt, url, nofollow=site.link_nofollow) if body_text else None
+    except BodyError as exc:
+        return None, NO_EDITORIAL, [Problem(relpath, str(exc), "body")]
     record = Record(
         path=relpath,
         url=url,
         title=title,
         published=published,
         excerpt=r.string(fm.get("excerpt"), ("excerpt",), required=False),
-        body=r.text(body_text) if body_text else None,
+        body=body_text,
+        body_html=html,
         amp_url=r.url(fm.get("ampUrl"), ("ampUrl",), required=False),
         amp_cache_url=r.url(fm.get("cdnAmpUrl"), ("cdnAmpUrl",), required=False),
         provider=_provider(r, fm.get("provider"), ("provider",)),
@@ -59,6 +66,17 @@ def validate(
         editorial = NO_EDITORIAL  # one shared value for the many records without signals
     # In file order; sorted() is stable, so problems on one line keep their order.
     return record, editorial, sorted(r.problems, key=_line_of)
+
+
+def _body_format(r: FieldReader, value: Any, default: str) -> str:
+    """The front matter's ``format``, else the site's ``body_format``."""
+    if value is None:
+        return default
+    if isinstance(value, str) and value.strip().lower() in BODY_FORMATS:
+        return value.strip().lower()
+    known = ", ".join(BODY_FORMATS)
+    r.warning(("format",), f"must be one of {known}, got {show(value)}; body_format used")
+    return default
 
 
 def _line_of(problem: Problem) -> int:

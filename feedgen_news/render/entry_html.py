@@ -1,8 +1,10 @@
-"""The entry's HTML content: lead image, the record's text as escaped paragraphs, a Related list.
+"""The entry's HTML content: lead image, the record's body (sanitised HTML, or text as escaped
+paragraphs), a Related list.
 
 Readers such as NetNewsWire and newsboat show neither ``rel="related"`` links nor image
 enclosures; a leading ``<img>`` and a visible list of related links in the content is what makes
-them appear. Every piece of record text is escaped here: it is data, never markup.
+them appear. Every piece of record text is escaped here: it is data, never markup; the only
+HTML from a record is a body that ``bodies`` rendered and sanitised.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..bodies import html_text
 from ..markup import clean, escape_html, escape_text
 from ..model import Record
 from ..urls import is_http_url
@@ -32,6 +35,9 @@ def summary_text(record: Record) -> str | None:
     """The entry's plain-text summary: the excerpt, else the start of the body, else None."""
     if record.excerpt and record.excerpt.strip():
         return clean(record.excerpt.strip())
+    if record.body_html is not None:  # the text a reader reads, not the Markdown or tags
+        text = html_text(record.body_html, SUMMARY_CHARS)
+        return clean(shorten(text, SUMMARY_CHARS)) if text else None
     if record.body and record.body.strip():
         return clean(shorten(" ".join(record.body.split()), SUMMARY_CHARS))
     return None
@@ -65,6 +71,10 @@ def content_html(record: Record) -> str:
         alt = lead.title or record.title
         parts.append(f'<p><img src="{escape_html(lead.url)}" alt="{escape_html(alt)}"{size}></p>')
     text = record.body if record.body and record.body.strip() else record.excerpt
+    if record.body_html is not None:  # sanitised when the record was parsed
+        text = None if record.body_html else record.excerpt  # a body sanitised to nothing
+        if record.body_html:
+            parts.append(record.body_html)
     if text and text.strip():
         for paragraph in _PARAGRAPH_BREAK.split(text.strip()):
             lines = [escape_text(line.strip()) for line in paragraph.splitlines() if line.strip()]

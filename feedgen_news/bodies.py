@@ -1,0 +1,162 @@
+"""Record bodies as HTML: Markdown rendered (CommonMark, tables, strikethrough, autolinks) and
+every HTML body sanitised against one allowlist, so what a provider writes can style a story
+but never run, track or break a reader.
+
+A leaf: the parse workers render (``records``), and the renderers take a summary's text
+(``render``) from what was stored.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from posixpath import splitext
+from typing import Final
+
+import nh3
+from markdown_it import MarkdownIt
+
+__all__ = ["BODY_FORMATS", "BodyError", "body_html", "html_text", "resolve_format"]
+
+BODY_FORMATS: Final = ("auto", "markdown", "text", "html")
+_SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown"}  # else text, as before
+
+# Deeper than any story; a block nested past it would otherwise be cut silently by markdown-it,
+# and html5ever's tree builder costs the square of the depth (seconds at 40,000).
+MAX_DEPTH: Final = 100
+# markdown-it-py is pure Python and grows faster than linearly on some hostile input (400,000
+# `[` cost 8 s): Markdown past this size (some 40,000 words, no news story) is refused.
+MAX_MARKDOWN_CHARS: Final = 256 * 1024
+_MAX_HTML_DEPTH: Final = 1000
+
+_TAGS: Final = {
+    *("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code"),
+    *("em", "strong", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption"),
+    *("img", "a", "br", "hr", "sub", "sup", "del", "s"),
+}
+_ATTRIBUTES: Final = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+# Removed with everything inside them, not just their tags (ammonia's default is script/style).
+_DROPPED_WITH_CONTENT: Final = {"script", "style", "iframe", "object", "form", "template", "svg"}
+_SCHEMES: Final = {"http", "https", "mailto"}
+
+# html=True: raw HTML in Markdown passes to the sanitiser, which decides what stays.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True, "linkify": True, "maxNesting": MAX_DEPTH})
+_MARKDOWN.enable(["table", "strikethrough", "linkify"])
+
+# Elements a parser closes by itself: not counted as nesting (a list of <p> is flat).
+_SELF_CLOSING = frozenset(
+    {
+        *("p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option"),
+        *("optgroup", "rt", "rp", "colgroup", "caption", "area", "base", "br", "col", "embed"),
+        *("hr", "img", "input", "link", "meta", "source", "track", "wbr"),
+    }
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+
+
+class BodyError(ValueError):
+    """A body that cannot be published: the message is the reason, for one line."""
+
+
+def resolve_format(chosen: str, relpath: str) -> str:
+    """``chosen`` (one of ``BODY_FORMATS``), with ``auto`` decided by the file's suffix."""
+    if chosen != "auto":
+        return chosen
+    return _SUFFIX_FORMATS.get(splitext(relpath)[1].lower(), "text")
+
+
+def body_html(text: str, fmt: str, base_url: str, *, nofollow: bool = False) -> str | None:
+    """The sanitised HTML of a body in ``fmt`` (``markdown`` or ``html``); None for ``text``,
+    which stays escaped text. Relative links and image sources resolve against ``base_url``
+    (the record's ``sourceUrl``). Raises BodyError for a body nested too deep to render."""
+    if fmt == "text":
+        return None
+    if fmt == "markdown":
+        if len(text) > MAX_MARKDOWN_CHARS:
+            raise BodyError(
+                f"Markdown body of {len(text):,} characters, over the limit of"
+                f" {MAX_MARKDOWN_CHARS:,}; use format: text or html"
+            )
+        tokens = _MARKDOWN.parse(text)
+        # markdown-it stops parsing blocks at maxNesting and drops the rest without a word.
+        if any(token.level >= MAX_DEPTH - 1 for token in tokens):
+            raise BodyError(f"Markdown nested more than {MAX_DEPTH} levels deep")
+        html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    else:
+        html = text
+    if _depth(html) > _MAX_HTML_DEPTH:
+        raise BodyError(f"HTML nested more than {_MAX_HTML_DEPTH:,} elements deep")
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        clean_content_tags=_DROPPED_WITH_CONTENT,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel="noopener nofollow" if nofollow else "noopener",
+        url_relative=("rewrite_with_base", base_url),
+    ).strip()
+
+
+def _depth(html: str) -> int:
+    """How deep ``html``'s elements nest, at most (unclosed tags count as open)."""
+    if html.count("<") <= _MAX_HTML_DEPTH:
+        return 0  # cannot be deeper: the common case, without a scan
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, empty = match.groups()
+        if empty or name.lower() in _SELF_CLOSING:
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+_BLOCKS = frozenset(
+    {
+        *("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre"),
+        *("table", "tr", "th", "td", "figure", "br", "hr"),
+    }
+)
+
+
+class _Text(HTMLParser):
+    """The text of sanitised HTML, blocks apart by a space, until ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.limit = limit
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.handle_starttag(tag, [])
+
+    def handle_data(self, data: str) -> None:
+        if self.size < self.limit:
+            self.parts.append(data)
+            self.size += len(data)
+
+
+def html_text(html: str, limit: int) -> str:
+    """About the first ``limit`` characters of ``html``'s text, whitespace collapsed."""
+    parser = _Text(limit)
+    step = 4 * limit  # most bodies' text starts early: read the HTML in slices, stop when full
+    for start in range(0, len(html), step):
+        parser.feed(html[start : start + step])
+        if parser.size >= limit:
+            break
+    parser.close()
+    return " ".join("".join(parser.parts).split())
