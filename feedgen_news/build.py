@@ -8,8 +8,8 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -17,14 +17,14 @@ from pathlib import Path
 from . import guard, publish
 from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, open_cache, prepare
 from .config import Site
-from .errors import ConfigError, Problem, printable, relabel
-from .feeddefs import KIND_GROUPS, FeedDef, FeedEntries
-from .ingest import Progress, parse_fingerprint, store_files, sync
+from .errors import ConfigError, Problem, printable
+from .feeddefs import FeedDef, FeedEntries, describe_kinds
+from .ingest import Progress, check_input, parse_fingerprint, problems_to_report, sync
 from .layout import OutputFile
 from .model import NO_EDITORIAL, Editorial, Record
 from .plan import all_present, inputs_digest, plan
 from .publish import PublishReport
-from .records import folders_and_files, outside_links_warning, scan_record_files
+from .records import scan_record_files
 from .render import is_feed_file, output_paths, render_site
 from .render.formats import FORMATS
 from .workers import workers
@@ -33,12 +33,9 @@ DEFAULT_CACHE_DIR = ".feedgen-news"
 __all__ = [
     "DEFAULT_CACHE_DIR",
     "BuildReport",
-    "CheckReport",
     "Counts",
     "build",
     "build_records",
-    "check",
-    "check_paths",
     "evaluate_records",
 ]
 
@@ -57,13 +54,6 @@ class BuildReport:
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity == "error")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    counts: Counts
-    problems: tuple[Problem, ...]
-    scheduled: tuple[tuple[str, datetime], ...] = ()  # (file, release time), soonest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +197,9 @@ def _build_once(
         inputs = inputs_digest(site, f"{cache.token()}|{evaluator.release_state()}")
         summary = evaluator.summary(inputs)
         counts = summary.counts
-        problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, options.label)
+        problems = problems_to_report(
+            cache, summary.duplicate_warnings, outside, input_dir, options.label
+        )
         if options.strict and counts.rejected:
             return BuildReport(counts, problems, 0, None, parsed)
         manifest = publish.read_manifest(output_dir)
@@ -259,90 +251,6 @@ def _expired(expires: str | None, now: datetime) -> bool:
         return True
 
 
-def check(
-    input_dir: Path,
-    site: Site,
-    *,
-    jobs: int | None = None,
-    label: str | None = None,
-    follow_symlinks: bool = False,
-    now: datetime | None = None,
-) -> CheckReport:
-    """Validate every record and report every problem, and count what a build would publish;
-    writes nothing (its cache lives in memory). Symlinks are followed as ``build`` follows
-    them."""
-    _check_input(input_dir)
-    outside: list[str] = []
-    scan = partial(scan_record_files, input_dir, follow_symlinks=follow_symlinks, outside=outside)
-    cache = RecordCache.in_memory()
-    with workers(jobs) as pool:
-        sync(cache, scan, input_dir, site, pool)
-    evaluator = Evaluator(cache, site, now)
-    summary = evaluator.summary()
-    problems = _problems(cache, summary.duplicate_warnings, outside, input_dir, label)
-    prefix = str(input_dir) if label is None else label
-    scheduled = tuple((f"{prefix}/{path}", when) for path, when in evaluator.scheduled())
-    return CheckReport(summary.counts, problems, scheduled)
-
-
-def check_paths(
-    paths: Sequence[Path],
-    site: Site,
-    *,
-    jobs: int | None = None,
-    follow_symlinks: bool = False,
-    now: datetime | None = None,
-) -> CheckReport:
-    """``check`` of several paths, each a folder (checked as ``check`` checks it) or a record
-    file (checked alone, as a pre-commit hook passes the changed ones): one report for them all.
-    The files are checked together, so a duplicate sourceUrl among them is reported, and each is
-    named as given. Raises ConfigError, before reading any, for a path that is neither."""
-    folders, files = folders_and_files(paths)
-    for folder in folders:
-        _check_input(folder)
-    reports = [
-        check(path, site, jobs=jobs, follow_symlinks=follow_symlinks, now=now) for path in folders
-    ]
-    if files:
-        cache = RecordCache.in_memory()
-        store_files(cache, [str(path) for path in files], site)
-        evaluator = Evaluator(cache, site, now)
-        summary = evaluator.summary()
-        problems = _problems(cache, summary.duplicate_warnings, [], Path(), "")
-        reports.append(CheckReport(summary.counts, problems, tuple(evaluator.scheduled())))
-    return CheckReport(
-        _total(r.counts for r in reports),
-        tuple(p for r in reports for p in r.problems),
-        tuple(sorted((s for r in reports for s in r.scheduled), key=lambda s: (s[1], s[0]))),
-    )
-
-
-def _total(counts: Iterable[Counts]) -> Counts:
-    """Several folders' counts as one: sums, and the soonest next release."""
-    counts = list(counts)
-    releases = [c.next_release for c in counts if c.next_release is not None]
-    sums: dict[str, object] = {
-        f.name: sum(getattr(c, f.name) for c in counts)
-        for f in fields(Counts)
-        if f.name != "next_release"
-    }
-    return Counts(**sums, next_release=min(releases, default=None))  # type: ignore[arg-type]
-
-
-def _problems(
-    cache: RecordCache,
-    duplicates: Sequence[Problem],
-    outside: list[str],
-    input_dir: Path,
-    label: str | None,
-) -> tuple[Problem, ...]:
-    """Every problem to report, in path order, named as the user named the input folder."""
-    scanned = outside_links_warning(outside)
-    found = [*cache.problems(), *duplicates, *([scanned] if scanned else [])]
-    found.sort(key=lambda p: p.path)
-    return tuple(relabel(found, str(input_dir) if label is None else label))
-
-
 def _ping(site: Site, changed: tuple[str, ...]) -> tuple[str, ...]:
     """Tell the WebSub hub which feeds changed; one line if it could not be told."""
     if not site.hub or not changed:
@@ -361,40 +269,13 @@ def _check_feed_count(
     if feeds > site.max_feeds:
         raise ConfigError(
             f"{printable(str(input_dir) if label is None else label)}: this build would publish "
-            f"{feeds} feeds ({_kinds(defs)}, in {len(FORMATS)} formats), more than "
+            f"{feeds} feeds ({describe_kinds(defs)}, in {len(FORMATS)} formats), more than "
             f"max_feeds = {site.max_feeds}; nothing written"
         )
 
 
-_KIND_WORDS = {
-    "topic": ("topic", "topics"),
-    "category": ("category", "categories"),
-    "provider": ("provider", "providers"),
-    "type": ("type", "types"),
-    "curated": ("curated feed", "curated feeds"),
-}
-
-
-def _kinds(defs: Sequence[FeedDef]) -> str:
-    """How many feeds of each kind: "`all`, 31 topics and 1 category"."""
-    parts = []
-    for kind, _ in KIND_GROUPS:
-        count = sum(1 for d in defs if d.kind == kind)
-        if kind == "all":
-            parts += ["`all`"] * count
-        elif count:
-            one, many = _KIND_WORDS[kind]
-            parts.append(f"{count} {one if count == 1 else many}")
-    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
-
-
-def _check_input(input_dir: Path) -> None:
-    if not input_dir.is_dir():
-        raise ConfigError(f"{printable(str(input_dir))}: input folder not found")
-
-
 def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
-    _check_input(input_dir)
+    check_input(input_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise ConfigError(f"{printable(str(output_dir))}: output path exists and is not a folder")
     guard.check_under_folder(output_dir, "output path")

@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, build, check_paths
+from .build import DEFAULT_CACHE_DIR, build
+from .check import check_paths
 from .cli_messages import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,

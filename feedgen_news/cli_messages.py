@@ -11,7 +11,8 @@ from typing import NoReturn
 
 import click
 
-from .build import BuildReport, CheckReport, Counts
+from .build import BuildReport, Counts
+from .check import CheckReport
 from .errors import Problem, printable
 
 EXIT_OK = 0

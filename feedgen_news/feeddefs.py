@@ -159,3 +159,25 @@ class FeedEntries:
     def newest(self) -> datetime | None:
         # Not always the first: a curated feed may rank by heat or quality.
         return max((r.published for r in self.records), default=None)
+
+
+_KIND_WORDS = {
+    "topic": ("topic", "topics"),
+    "category": ("category", "categories"),
+    "provider": ("provider", "providers"),
+    "type": ("type", "types"),
+    "curated": ("curated feed", "curated feeds"),
+}
+
+
+def describe_kinds(defs: Sequence[FeedDef]) -> str:
+    """How many feeds of each kind: "`all`, 31 topics and 1 category"."""
+    parts = []
+    for kind, _ in KIND_GROUPS:
+        count = sum(1 for d in defs if d.kind == kind)
+        if kind == "all":
+            parts += ["`all`"] * count
+        elif count:
+            one, many = _KIND_WORDS[kind]
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)

@@ -16,7 +16,8 @@ from typing import Protocol
 from . import __version__
 from .cache import ParsedFile, RecordCache, Rows, prepare
 from .config import Site
-from .records import load_record_file
+from .errors import ConfigError, Problem, printable, relabel
+from .records import load_record_file, outside_links_warning
 from .workers import Workers, chunked
 
 Progress = Callable[[int], None]  # called with the number of files parsed so far
@@ -125,3 +126,23 @@ def _parse(input_dir: str, items: list[Stat], site: Site) -> list[ParsedFile]:
 
 def parse_rows(input_dir: str, items: list[Stat], site: Site) -> list[Rows]:
     return [prepare(parsed) for parsed in _parse(input_dir, items, site)]
+
+
+def problems_to_report(
+    cache: RecordCache,
+    duplicates: Sequence[Problem],
+    outside: list[str],
+    input_dir: Path,
+    label: str | None,
+) -> tuple[Problem, ...]:
+    """Every problem to report, in path order, named as the user named the input folder."""
+    scanned = outside_links_warning(outside)
+    found = [*cache.problems(), *duplicates, *([scanned] if scanned else [])]
+    found.sort(key=lambda p: p.path)
+    return tuple(relabel(found, str(input_dir) if label is None else label))
+
+
+def check_input(input_dir: Path) -> None:
+    """ConfigError unless ``input_dir`` is a folder to read records from."""
+    if not input_dir.is_dir():
+        raise ConfigError(f"{printable(str(input_dir))}: input folder not found")
