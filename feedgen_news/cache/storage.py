@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,41 +21,7 @@ from ..errors import Problem, StorageError, printable
 from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
 from .guard import CacheDamaged, check_file, set_aside, tidy, translate
-
-SCHEMA_VERSION = 7  # bump with any change below: an older cache file is then started afresh
-# entries.quality and .heat are a record's editorial signals: they select and order curated
-# feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
-# row per record and value of a facet (topics, category, provider, type): the folded key, the
-# spelling, and copies of what a feed sorts and filters by, so a facet's feed is one index range.
-# Not the URL, which only breaks ties of equal dates: the join to entries has it, and rows of
-# four facets each holding a URL twice (row and index) made the cache half as big again.
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (
-    relpath TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    rejected INTEGER NOT NULL, problems BLOB
-);
-CREATE TABLE entries (
-    relpath TEXT PRIMARY KEY, url TEXT NOT NULL, url_key INTEGER NOT NULL,
-    published INTEGER NOT NULL, is_published INTEGER NOT NULL, quality REAL, heat REAL,
-    record BLOB NOT NULL
-);
-CREATE TABLE entry_facets (
-    facet TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, relpath TEXT NOT NULL,
-    name TEXT NOT NULL, is_published INTEGER NOT NULL
-);
-"""
-# Secondary indexes: a fresh cache is bulk-loaded without them and they are built once at the
-# end (one sort instead of 100,000 random B-tree inserts).
-_INDEXES = """
-CREATE INDEX entries_url_key ON entries (url_key, is_published);
-CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
-CREATE INDEX entry_facets_newest
-    ON entry_facets (facet, key, published DESC, relpath, is_published);
-CREATE INDEX entry_facets_relpath ON entry_facets (relpath);
-"""
-_TABLES = ("meta", "files", "entries", "entry_facets")
-_META_ROWS = ("id", "generation")  # besides the fingerprint
+from .schema import INDEXES, SCHEMA_VERSION, check_complete, create_tables, execute_script
 
 
 def cache_file(cache_dir: Path, input_dir: Path) -> Path:
@@ -136,8 +101,8 @@ class RecordCache:
         db = sqlite3.connect(":memory:", isolation_level=None)
         db.text_factory = db_text
         db.execute("BEGIN")
-        _create_tables(db, cache._fingerprint)
-        _execute_script(db, _INDEXES)
+        create_tables(db, cache._fingerprint)
+        execute_script(db, INDEXES)
         db.execute("COMMIT")
         cache._db = db
         return cache
@@ -160,11 +125,11 @@ class RecordCache:
                 db.execute("BEGIN IMMEDIATE")
                 for name in tables:
                     db.execute(f'DROP TABLE IF EXISTS "{name}"')
-                _create_tables(db, fingerprint)
-                _execute_script(db, _INDEXES)
+                create_tables(db, fingerprint)
+                execute_script(db, INDEXES)
                 db.execute("COMMIT")
             else:
-                _check_complete(db, tables)
+                check_complete(db, tables)
         except BaseException:
             db.close()
             raise
@@ -193,12 +158,12 @@ class RecordCache:
             bulk.execute("PRAGMA journal_mode=OFF")
             bulk.execute("PRAGMA synchronous=OFF")
             bulk.execute("BEGIN")
-            _create_tables(bulk, self._fingerprint)
+            create_tables(bulk, self._fingerprint)
             bulk.execute("COMMIT")
             previous, self._db = self._db, bulk
             try:
                 yield
-                _execute_script(bulk, _INDEXES)
+                execute_script(bulk, INDEXES)
             finally:
                 self._db = previous
             bulk.close()
@@ -325,33 +290,6 @@ class RecordCache:
             problems: tuple[Problem, ...] = decode(PROBLEMS, blob, "a stored problem")
             out.extend(problems)
         return out
-
-
-def _create_tables(db: sqlite3.Connection, fingerprint: str) -> None:
-    """The schema without its indexes, and a new identity (inside the caller's transaction)."""
-    _execute_script(db, _SCHEMA)
-    db.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [("fingerprint", fingerprint), ("id", secrets.token_hex(8)), ("generation", "0")],
-    )
-
-
-def _check_complete(db: sqlite3.Connection, tables: list[str]) -> None:
-    """A cache of this version must have all it was created with: CacheDamaged if not."""
-    for table in _TABLES:
-        if table not in tables:
-            raise CacheDamaged(f"table '{table}' is missing")
-    present = {k for (k,) in db.execute("SELECT key FROM meta")}
-    for key in _META_ROWS:
-        if key not in present:
-            raise CacheDamaged(f"meta row '{key}' is missing")
-
-
-def _execute_script(db: sqlite3.Connection, script: str) -> None:
-    """Each statement of ``script`` (``executescript`` would commit the caller's transaction)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
 
 
 def _sidecars(path: Path) -> tuple[Path, Path]:
