@@ -5,6 +5,7 @@ Every wait is for a file state, bounded; nothing asserts how fast a rebuild is."
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -113,3 +114,11 @@ def test_sigterm_ends_the_watch_with_one_line(watch: Watch) -> None:
     assert watch.proc.wait(timeout=_WAIT) == 143
     assert watch.lines()[seen:] == ["feedgen-news: error: terminated (previous feeds left intact)"]
     assert tree(watch.out) == before
+
+
+def test_input_folder_removed_and_recreated_is_watched_again(watch: Watch) -> None:
+    shutil.rmtree(watch.inp)
+    wait_for("the warning", lambda: any("input folder gone" in line for line in watch.lines()))
+    write_record(watch.inp / "back.md", "back")
+    wait_for("the record in the new folder", lambda: _links(watch.out) == {_url("back")})
+    assert watch.proc.poll() is None
