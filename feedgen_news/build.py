@@ -8,7 +8,7 @@ Data flows one way: files -> records (cache) -> feeds (definitions, evaluated) -
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -19,7 +19,7 @@ from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, ope
 from .config import Site
 from .errors import ConfigError, Problem, printable
 from .feeddefs import FeedDef, FeedEntries, describe_kinds
-from .ingest import Progress, check_input, parse_fingerprint, problems_to_report, sync
+from .ingest import Progress, check_input, parse_fingerprint, problems_to_report, sync, update
 from .layout import OutputFile
 from .model import NO_EDITORIAL, Editorial, Record
 from .plan import all_present, inputs_digest, plan
@@ -71,6 +71,7 @@ class _Options:
     force: bool
     allow_shrink: bool
     now: datetime
+    changed: Collection[str] | None
 
 
 def evaluate_records(
@@ -129,6 +130,7 @@ def build(
     force: bool = False,
     allow_shrink: bool = False,
     now: datetime | None = None,
+    changed: Collection[str] | None = None,
 ) -> BuildReport:
     """Build every feed of ``input_dir`` into ``output_dir``.
 
@@ -144,7 +146,10 @@ def build(
     LockError when another build holds the output and StorageError when the cache's disk is
     full. A cache it cannot use is set aside and the build runs once more with a new one,
     saying so in ``warnings``. ``now`` is the build's clock, from which a curated feed's
-    ``max_age_hours`` is measured (default: the system time).
+    ``max_age_hours`` is measured (default: the system time). ``changed`` names the only files
+    (paths inside ``input_dir``, as a scan lists them) that may differ from the cache: they
+    alone are read, with no scan (a watch knows them from its events); an empty cache is
+    still filled by a scan.
     """
     options = _Options(
         cache_dir if cache_dir is not None else Path(DEFAULT_CACHE_DIR),
@@ -158,6 +163,7 @@ def build(
         force,
         allow_shrink,
         now if now is not None else datetime.now(UTC),
+        changed,
     )
     _check_folders(input_dir, output_dir, options.cache_dir)
     run = partial(_build_once, input_dir, output_dir, site, options)
@@ -192,7 +198,10 @@ def _build_once(
             skip=(output_dir, options.cache_dir),
             outside=outside,
         )
-        parsed = sync(cache, scan, input_dir, site, pool, options.progress)
+        if options.changed is not None and not cache.is_empty():
+            parsed = update(cache, options.changed, input_dir, site)
+        else:
+            parsed = sync(cache, scan, input_dir, site, pool, options.progress)
         evaluator = Evaluator(cache, site, options.now)
         inputs = inputs_digest(site, f"{cache.token()}|{evaluator.release_state()}")
         summary = evaluator.summary(inputs)

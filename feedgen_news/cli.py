@@ -8,13 +8,14 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, build
+from .build import DEFAULT_CACHE_DIR, BuildReport, build
 from .check import check_paths
 from .cli_messages import (
     EXIT_INTERNAL,
@@ -133,62 +134,113 @@ def main() -> None:
     """Publish per-topic RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from front-matter records."""
 
 
+def _build_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of ``build``, shared by ``watch``: the same options, the same builds."""
+    for option in reversed(_BUILD_OPTIONS):
+        f = option(f)
+    return f
+
+
+_BUILD_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False)),
+    click.option(
+        "-o",
+        "--output",
+        "output_dir",
+        default="output",
+        show_default=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder to publish into.",
+    ),
+    _config_option,
+    click.option("--base-url", help="Absolute URL the output folder is served at."),
+    click.option(
+        "--limit", type=click.IntRange(min=0), help="Entries per feed (0 = all; default 50)."
+    ),
+    click.option(
+        "--unpublished", is_flag=True, default=None, help="Include records with published: false."
+    ),
+    click.option("--strict", is_flag=True, help="Any rejected record: write nothing, exit 1."),
+    click.option(
+        "-q", "--quiet", is_flag=True, help="Print nothing unless something failed or changed."
+    ),
+    click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help=f"Record cache folder (default: {DEFAULT_CACHE_DIR}/ beside the config).",
+    ),
+    click.option(
+        "--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core)."
+    ),
+    click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=60.0,
+        show_default=True,
+        help="Seconds to wait for another build writing the same output folder.",
+    ),
+    click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds."),
+    _follow_symlinks_option,
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Overwrite files in the output folder that feedgen-news did not write.",
+    ),
+    click.option(
+        "--allow-shrink",
+        is_flag=True,
+        help="Publish even if more than half of the feeds, or every record, would go.",
+    ),
+    _clock_options,
+]
+
+
 @main.command("build")
-@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    default="output",
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to publish into.",
-)
-@_config_option
-@click.option("--base-url", help="Absolute URL the output folder is served at.")
-@click.option("--limit", type=click.IntRange(min=0), help="Entries per feed (0 = all; default 50).")
-@click.option(
-    "--unpublished", is_flag=True, default=None, help="Include records with published: false."
-)
-@click.option("--strict", is_flag=True, help="Any rejected record: write nothing, exit 1.")
-@click.option(
-    "-q", "--quiet", is_flag=True, help="Print nothing unless something failed or changed."
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help=f"Record cache folder (default: {DEFAULT_CACHE_DIR}/ beside the config).",
-)
-@click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for another build writing the same output folder.",
-)
-@click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds.")
-@_follow_symlinks_option
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Overwrite files in the output folder that feedgen-news did not write.",
-)
-@click.option(
-    "--allow-shrink",
-    is_flag=True,
-    help="Publish even if more than half of the feeds, or every record, would go.",
-)
-@_clock_options
-def build_command(
-    input_dir: Path,
+@_build_options
+def build_command(quiet: bool, output_dir: Path, **options: Any) -> None:
+    """Build every feed from the records in INPUT_DIR (default: seeds)."""
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
+    try:
+        run, _ = _builder(output_dir, **options)
+        try:
+            with sigterm_raises():  # a stopped build cleans up as after Ctrl-C
+                report = run(progress=progress)
+        finally:
+            if progress:
+                progress.close()
+    except FeedgenNewsError as exc:
+        _fail_build(exc)
+    report_build(report, output_dir, quiet)
+
+
+@main.command("watch")
+@_build_options
+def watch_command(quiet: bool, output_dir: Path, **options: Any) -> None:
+    """Build INPUT_DIR (default: seeds) as build does, then rebuild from each saved, moved
+    or deleted record file until stopped (SIGINT, SIGTERM). Same options as build."""
+    from . import watch  # only this command needs the watcher
+
+    try:
+        run, cache_dir = _builder(output_dir, **options)
+        watch.watch(
+            options["input_dir"],
+            (output_dir, cache_dir),
+            lambda changed: run(changed=changed),
+            quiet,
+        )
+    except FeedgenNewsError as exc:
+        _fail_build(exc)
+
+
+def _builder(
     output_dir: Path,
+    *,
+    input_dir: Path,
     config_path: Path | None,
     base_url: str | None,
     limit: int | None,
     unpublished: bool | None,
     strict: bool,
-    quiet: bool,
     cache_dir: Path | None,
     jobs: int | None,
     lock_timeout: float,
@@ -198,49 +250,44 @@ def build_command(
     allow_shrink: bool,
     future: bool | None,
     now: str | None,
-) -> None:
-    """Build every feed from the records in INPUT_DIR (default: seeds)."""
-    try:
-        site, config_path = _load(
-            config_path,
-            base_url=base_url,
-            limit=limit,
-            include_unpublished=unpublished,
-            include_future=future,
-        )
-        clock = _clock(now)
-        if cache_dir is None:
-            cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
-        progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
-        try:
-            with sigterm_raises():  # a stopped build cleans up as after Ctrl-C
-                report = build(
-                    input_dir,
-                    output_dir,
-                    site,
-                    cache_dir=cache_dir,
-                    strict=strict,
-                    lock_timeout=lock_timeout,
-                    jobs=jobs,
-                    ping=not no_ping,
-                    progress=progress,
-                    follow_symlinks=follow_symlinks,
-                    force=force,
-                    allow_shrink=allow_shrink,
-                    now=clock,
-                )
-        finally:
-            if progress:
-                progress.close()
-    except LockError as exc:
+) -> tuple[Callable[..., BuildReport], Path]:
+    """``build`` with the options of the command line bound, and its cache folder."""
+    site, config_path = _load(
+        config_path,
+        base_url=base_url,
+        limit=limit,
+        include_unpublished=unpublished,
+        include_future=future,
+    )
+    clock = _clock(now)
+    if cache_dir is None:
+        cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
+    run = partial(
+        build,
+        input_dir,
+        output_dir,
+        site,
+        cache_dir=cache_dir,
+        strict=strict,
+        lock_timeout=lock_timeout,
+        jobs=jobs,
+        ping=not no_ping,
+        follow_symlinks=follow_symlinks,
+        force=force,
+        allow_shrink=allow_shrink,
+        now=clock,
+    )
+    return run, cache_dir
+
+
+def _fail_build(exc: FeedgenNewsError) -> NoReturn:
+    if isinstance(exc, LockError):
         fail(str(exc), EXIT_LOCKED)
-    except ShrinkError as exc:
+    if isinstance(exc, ShrinkError):
         fail(str(exc), EXIT_SHRINK)
-    except StorageError as exc:
+    if isinstance(exc, StorageError):
         fail(f"{exc} (previous feeds left intact)", EXIT_INTERNAL)
-    except FeedgenNewsError as exc:
-        fail(str(exc), EXIT_USAGE)
-    report_build(report, output_dir, quiet)
+    fail(str(exc), EXIT_USAGE)
 
 
 @main.command("check")

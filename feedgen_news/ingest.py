@@ -6,7 +6,8 @@ in bounded chunks: memory stays flat however many files there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import nullcontext
 from functools import partial
 from itertools import chain, islice
@@ -103,6 +104,19 @@ def store_files(cache: RecordCache, names: Sequence[str], site: Site) -> None:
     keyed, and its problems named, by its name as given (a name given twice is read once)."""
     unique = dict.fromkeys(names)  # keeps the order given
     cache.store([prepare(_parse_file(name, name, site)) for name in unique], replacing=False)
+
+
+def update(cache: RecordCache, relpaths: Collection[str], input_dir: Path, site: Site) -> int:
+    """Bring ``cache`` up to date for these files only, with no scan: parse those that are
+    there, forget those that are gone (a watch's rebuild from the paths its events name; the
+    caller has checked that the scan would list them). Returns how many files were parsed."""
+    present: list[str] = []
+    removed: list[str] = []
+    for relpath in sorted(set(relpaths)):
+        (present if os.path.lexists(f"{input_dir}/{relpath}") else removed).append(relpath)
+    rows = [prepare(_parse_file(f"{input_dir}/{relpath}", relpath, site)) for relpath in present]
+    cache.store(rows, removed)
+    return len(present)
 
 
 def _parse_file(path: str, relpath: str, site: Site) -> ParsedFile:
