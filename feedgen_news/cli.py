@@ -7,7 +7,6 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
@@ -29,70 +28,16 @@ from .cli_messages import (
     report_build,
     report_check,
 )
-from .config import DEFAULT_CONFIG_NAME, Site, load_site
-from .errors import ConfigError, FeedgenNewsError, LockError, ShrinkError, StorageError, printable
+from .cli_options import (
+    build_options,
+    clock_options,
+    config_option,
+    follow_symlinks_option,
+    load,
+    read_clock,
+)
+from .errors import FeedgenNewsError, LockError, ShrinkError, StorageError, printable
 from .signals import Terminated, sigterm_raises
-
-
-def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help=f"Settings file (default: ./{DEFAULT_CONFIG_NAME} if present).",
-    )(f)
-
-
-def _follow_symlinks_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--follow-symlinks",
-        is_flag=True,
-        help="Also read symlinks that lead outside INPUT_DIR (skipped by default, with a warning).",
-    )(f)
-
-
-def _clock_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--now",
-        metavar="WHEN",
-        help="The build's clock, ISO 8601 (default: SOURCE_DATE_EPOCH, else the system time).",
-    )(f)
-    return click.option(
-        "--future",
-        is_flag=True,
-        default=None,
-        help="Include scheduled records (dated after the build's clock).",
-    )(f)
-
-
-def _clock(now: str | None) -> datetime | None:
-    """The build's clock: --now, else SOURCE_DATE_EPOCH (the reproducible-builds convention),
-    else None (the system time)."""
-    if now is not None:
-        try:
-            when = datetime.fromisoformat(now)
-        except ValueError:
-            raise ConfigError(
-                f"--now: cannot parse {printable(now)!r} (use ISO 8601 like 2026-12-03T09:00:00Z)"
-            ) from None
-        if when.tzinfo is None:
-            raise ConfigError(f"--now: {printable(now)!r} has no time zone (add Z or an offset)")
-        return when.astimezone(UTC)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        return None
-    try:
-        return datetime.fromtimestamp(int(epoch), UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ConfigError(
-            f"SOURCE_DATE_EPOCH: must be whole seconds since 1970, got {printable(epoch)!r}"
-        ) from None
-
-
-def _load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None]:
-    if config_path is None and Path(DEFAULT_CONFIG_NAME).is_file():
-        config_path = Path(DEFAULT_CONFIG_NAME)
-    return load_site(config_path, **overrides), config_path
 
 
 class _Group(click.Group):
@@ -134,69 +79,8 @@ def main() -> None:
     """Publish per-topic RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from front-matter records."""
 
 
-def _build_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of ``build``, shared by ``watch``: the same options, the same builds."""
-    for option in reversed(_BUILD_OPTIONS):
-        f = option(f)
-    return f
-
-
-_BUILD_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
-    click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False)),
-    click.option(
-        "-o",
-        "--output",
-        "output_dir",
-        default="output",
-        show_default=True,
-        type=click.Path(path_type=Path, file_okay=False),
-        help="Folder to publish into.",
-    ),
-    _config_option,
-    click.option("--base-url", help="Absolute URL the output folder is served at."),
-    click.option(
-        "--limit", type=click.IntRange(min=0), help="Entries per feed (0 = all; default 50)."
-    ),
-    click.option(
-        "--unpublished", is_flag=True, default=None, help="Include records with published: false."
-    ),
-    click.option("--strict", is_flag=True, help="Any rejected record: write nothing, exit 1."),
-    click.option(
-        "-q", "--quiet", is_flag=True, help="Print nothing unless something failed or changed."
-    ),
-    click.option(
-        "--cache-dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        help=f"Record cache folder (default: {DEFAULT_CACHE_DIR}/ beside the config).",
-    ),
-    click.option(
-        "--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core)."
-    ),
-    click.option(
-        "--lock-timeout",
-        type=click.FloatRange(min=0),
-        default=60.0,
-        show_default=True,
-        help="Seconds to wait for another build writing the same output folder.",
-    ),
-    click.option("--no-ping", is_flag=True, help="Do not notify the WebSub hub of changed feeds."),
-    _follow_symlinks_option,
-    click.option(
-        "--force",
-        is_flag=True,
-        help="Overwrite files in the output folder that feedgen-news did not write.",
-    ),
-    click.option(
-        "--allow-shrink",
-        is_flag=True,
-        help="Publish even if more than half of the feeds, or every record, would go.",
-    ),
-    _clock_options,
-]
-
-
 @main.command("build")
-@_build_options
+@build_options
 def build_command(quiet: bool, output_dir: Path, **options: Any) -> None:
     """Build every feed from the records in INPUT_DIR (default: seeds)."""
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
@@ -214,7 +98,7 @@ def build_command(quiet: bool, output_dir: Path, **options: Any) -> None:
 
 
 @main.command("watch")
-@_build_options
+@build_options
 def watch_command(quiet: bool, output_dir: Path, **options: Any) -> None:
     """Build INPUT_DIR (default: seeds) as build does, then rebuild from each saved, moved
     or deleted record file until stopped (SIGINT, SIGTERM). Same options as build."""
@@ -252,14 +136,14 @@ def _builder(
     now: str | None,
 ) -> tuple[Callable[..., BuildReport], Path]:
     """``build`` with the options of the command line bound, and its cache folder."""
-    site, config_path = _load(
+    site, config_path = load(
         config_path,
         base_url=base_url,
         limit=limit,
         include_unpublished=unpublished,
         include_future=future,
     )
-    clock = _clock(now)
+    clock = read_clock(now)
     if cache_dir is None:
         cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
     run = partial(
@@ -292,11 +176,11 @@ def _fail_build(exc: FeedgenNewsError) -> NoReturn:
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@_config_option
+@config_option
 @click.option("--unpublished", is_flag=True, default=None, help="Count drafts as published.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parser processes (default: every core).")
-@_follow_symlinks_option
-@_clock_options
+@follow_symlinks_option
+@clock_options
 def check_command(
     paths: tuple[Path, ...],
     config_path: Path | None,
@@ -312,8 +196,8 @@ def check_command(
     passes the changed ones).
     """
     try:
-        site, _ = _load(config_path, include_unpublished=unpublished, include_future=future)
-        clock = _clock(now)
+        site, _ = load(config_path, include_unpublished=unpublished, include_future=future)
+        clock = read_clock(now)
         with sigterm_raises():
             report = check_paths(
                 paths or (Path("seeds"),),
@@ -337,13 +221,13 @@ def check_command(
     show_default=True,
     help="Port (0: any free one).",
 )
-@_config_option
+@config_option
 def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | None) -> None:
     """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds."""
     from . import serve_http  # only this command needs the HTTP server
 
     try:
-        site, _ = _load(config_path)
+        site, _ = load(config_path)
         serve_http.serve(
             output_dir,
             bind,
