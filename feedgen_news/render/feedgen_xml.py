@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom 1.0 through feedgen: the only importer of feedgen, and its one extension.
+"""RSS 2.0 and Atom 1.0 through feedgen (the only importer of feedgen, with ``feedgen_ext``).
 
 feedgen 1.0.0 gets several things wrong for us (all verified against its source):
 
@@ -10,38 +10,42 @@ feedgen 1.0.0 gets several things wrong for us (all verified against its source)
 - Atom ``<title>`` and ``<subtitle>`` get no ``type``: RFC 4287 makes that text, but some
   readers (feedparser-rs) take it for HTML and show ``AT&T`` as ``AT&amp;T``.
 
-So the ``news`` extension below writes every Atom entry ``<link>``, the RSS item's ``atom:link``s,
+So the ``news`` extension (``feedgen_ext``) writes every Atom entry ``<link>``, the RSS item's ``atom:link``s,
 its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media RSS elements, and
 marks the Atom titles ``type="text"``.
 ``fe.link(href=url)`` is called only because feedgen takes the RSS ``<link>`` from it and insists
 on an alternate link for Atom entries without content; the extension removes the bare Atom link
 it produces. feedgen changes the process locale while formatting RSS dates: never call this from
 threads.
+
+A document is feedgen's feed without entries (the frame) with each entry spliced in as feedgen
+serializes it on its own, at the same depth and under the same namespaces, so the bytes are the
+whole document's; ``pieces`` lets a build reuse an entry's bytes across feeds and builds.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from html import escape
 from typing import Any, Literal
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .. import __version__
 from ..config import Site
 from ..feeddefs import FeedEntries
-from ..markup import clean, escape_html
-from ..model import Image, Record
+from ..markup import clean
+from ..model import Record
 from ..urls import is_http_url
 from .entry_html import content_html, entry_tags, entry_title, summary_text
+from .feedgen_ext import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, NewsEntry, NewsFeed
+from .pieces import Pieces, fresh, splice
 
 Kind = Literal["rss", "atom"]
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 GENERATOR = "feedgen-news"
 # The feed date of a topic without entries (the build never renders one): fixed, never the clock.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -49,25 +53,60 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EXTENSION = "news"
 
 
-def render(entries: FeedEntries, site: Site, kind: Kind, *, self_url: str, page_url: str) -> bytes:
-    """The topic's RSS or Atom document as UTF-8 bytes, newest entry first."""
+def render(
+    entries: FeedEntries,
+    site: Site,
+    kind: Kind,
+    *,
+    self_url: str,
+    page_url: str,
+    pieces: Pieces = fresh,
+) -> bytes:
+    """The topic's RSS or Atom document as UTF-8 bytes, newest entry first: feedgen's document
+    without entries (the frame), each entry rendered by feedgen on its own (``pieces``)."""
     fg = _feed(entries, site, kind, self_url=self_url, page_url=page_url)
-    for record in entries.records:
-        # feedgen prepends by default; the topic's records are already newest first.
-        fe = fg.add_entry(order="append")
-        _entry(fe, record, site, kind)
-    out: bytes
     if kind == "rss":
-        out = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        frame = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     else:
-        out = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    return out
+        frame = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    parts = [
+        pieces(kind, i, partial(_entry_piece, record, site, kind))
+        for i, record in enumerate(entries.records)
+    ]
+    return splice(frame, _CLOSE[kind], parts)
+
+
+# The entries go last: before the channel's end tag (RSS, at depth 1) or the feed's (Atom).
+_CLOSE: dict[Kind, bytes] = {"rss": b"  </channel>\n", "atom": b"</feed>\n"}
+_OPEN: dict[Kind, bytes] = {"rss": b"<channel>\n", "atom": b">\n"}
+# The namespaces feedgen declares on the document's root: an entry serialized under a root
+# declaring the same ones comes out as it would inside the whole document.
+_RSS_NSMAP = {"dc": DC_NS, "media": MEDIA_NS, "atom": ATOM_NS, "content": CONTENT_NS}
+_ATOM_NSMAP = {"dc": DC_NS, "media": MEDIA_NS}
+
+
+def _entry_piece(record: Record, site: Site, kind: Kind) -> bytes:
+    """One entry's bytes as they stand in the pretty-printed document, indentation and the
+    line break after it included."""
+    fe = FeedEntry()
+    fe.register_extension(_EXTENSION, NewsEntry)
+    _entry(fe, record, site, kind)
+    if kind == "rss":
+        root = etree.Element("rss", nsmap=_RSS_NSMAP, version="2.0")
+        etree.SubElement(root, "channel").append(fe.rss_entry())
+    else:
+        # feedgen's Atom tree is namespace-less, its root carrying a plain xmlns attribute.
+        root = etree.Element("feed", nsmap=_ATOM_NSMAP, xmlns=ATOM_NS)
+        root.append(fe.atom_entry())
+    out: bytes = etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    start = out.index(_OPEN[kind]) + len(_OPEN[kind])
+    return out[start : out.rindex(_CLOSE[kind])]
 
 
 def _feed(entries: FeedEntries, site: Site, kind: Kind, *, self_url: str, page_url: str) -> Any:
     fg = FeedGenerator()
-    fg.register_extension(_EXTENSION, _NewsFeed, _NewsEntry)
-    ext: _NewsFeed = getattr(fg, _EXTENSION)
+    fg.register_extension(_EXTENSION, NewsFeed, NewsEntry)
+    ext: NewsFeed = getattr(fg, _EXTENSION)
     ext.site = site
     fg.title(clean(entries.feed.title) or entries.feed.slug)
     fg.description(clean(site.description) or clean(entries.feed.title))
@@ -100,7 +139,7 @@ def _site_author(site: Site) -> dict[str, str]:
 
 
 def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
-    ext: _NewsEntry = getattr(fe, _EXTENSION)
+    ext: NewsEntry = getattr(fe, _EXTENSION)
     ext.record = record
     fe.title(entry_title(record))
     fe.guid(record.url, permalink=True)  # also the Atom <id>
@@ -132,181 +171,3 @@ def _entry(fe: Any, record: Record, site: Site, kind: Kind) -> None:
         fe.author(author)
     else:
         fe.author(_site_author(site))
-
-
-def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str | None) -> Any:
-    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _media(parent: Any, record: Record) -> None:
-    """Media RSS: one ``media:content`` (with ``media:title``) per image, the lead's thumbnail."""
-    images = _images(record)
-    for image in images:
-        content = _sub(
-            parent,
-            f"{{{MEDIA_NS}}}content",
-            url=image.url,
-            medium="image",
-            type=image.mime_type,
-            width=_str(image.width),
-            height=_str(image.height),
-        )
-        if image.title:
-            _sub(content, f"{{{MEDIA_NS}}}title", clean(image.title), type="plain")
-    if images:
-        lead = images[0]
-        _sub(
-            parent,
-            f"{{{MEDIA_NS}}}thumbnail",
-            url=lead.url,
-            width=_str(lead.width),
-            height=_str(lead.height),
-        )
-
-
-def _images(record: Record) -> list[Image]:
-    return [image for image in record.images if is_http_url(image.url)]
-
-
-def _str(value: int | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _links(record: Record) -> list[dict[str, str | None]]:
-    """The entry's typed links besides the alternate: AMP, AMP cache, related stories."""
-    links: list[dict[str, str | None]] = []
-    if is_http_url(record.amp_url):
-        links.append(
-            {"rel": "amphtml", "type": "text/html", "href": record.amp_url, "title": "AMP"}
-        )
-    if is_http_url(record.amp_cache_url):
-        links.append(
-            {
-                "rel": "amphtml",
-                "type": "text/html",
-                "href": record.amp_cache_url,
-                "title": "AMP cache",
-            }
-        )
-    for related in record.related:
-        if is_http_url(related.url):
-            links.append(
-                {
-                    "rel": "related",
-                    "type": "text/html",
-                    "href": related.url,
-                    "title": clean(related.title),
-                }
-            )
-    return links
-
-
-def _text_type(parent: Any, *tags: str) -> None:
-    """Mark these Atom text constructs ``type="text"`` (plain names: the tree is namespace-less
-    until serialised)."""
-    for tag in tags:
-        element = parent.find(tag)
-        if element is not None:
-            element.set("type", "text")
-
-
-class _NewsFeed:
-    """Feed-level half of the extension: namespaces, RSS hub link and ``dc:creator``, stylesheet."""
-
-    def __init__(self) -> None:
-        self.site = Site()
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"dc": DC_NS, "media": MEDIA_NS}
-
-    def extend_rss(self, rss: Any) -> Any:
-        channel = rss.find("channel")
-        self_link = channel.find(f"{{{ATOM_NS}}}link[@rel='self']")
-        if self.site.hub and self_link is not None:
-            # feedgen writes only the first rel="self" link into RSS.
-            hub = etree.Element(f"{{{ATOM_NS}}}link", href=self.site.hub, rel="hub")
-            self_link.addnext(hub)
-        if not self.site.author_email:
-            # With an email the author is in <managingEditor>; the validator rejects both.
-            _sub(channel, f"{{{DC_NS}}}creator", clean(self.site.author_name))
-        self._stylesheet(rss)
-        return rss
-
-    def extend_atom(self, feed: Any) -> Any:
-        _text_type(feed, "title", "subtitle")
-        self._stylesheet(feed)
-        return feed
-
-    def _stylesheet(self, root: Any) -> None:
-        if self.site.stylesheet:
-            # A processing instruction is not parsed as markup: escape quotes, < and & ourselves.
-            href = escape_html(self.site.stylesheet)
-            pi = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
-            root.addprevious(pi)
-
-
-class _NewsEntry:
-    """Entry-level half: every typed link, the enclosure, the author and Media RSS elements."""
-
-    def __init__(self) -> None:
-        self.record: Record | None = None
-
-    def extend_ns(self) -> dict[str, str]:
-        return {}
-
-    def extend_rss(self, item: Any) -> Any:
-        record = self.record
-        if record is None:
-            return item
-        if record.provider is not None:
-            _sub(item, f"{{{DC_NS}}}creator", clean(record.provider.name))
-        html = content_html(record)
-        if html:
-            # Written here, not by feedgen, so a record without text still keeps <description>
-            # out of it (feedgen moves content into <description> when there is none).
-            _sub(item, f"{{{CONTENT_NS}}}encoded", html)
-        for link in _links(record):
-            _sub(item, f"{{{ATOM_NS}}}link", **link)
-        images = _images(record)
-        if images:
-            # RSS allows one enclosure: the lead image. Its size is unknown, hence length 0.
-            _sub(item, "enclosure", url=images[0].url, length="0", type=images[0].mime_type)
-        _media(item, record)
-        return item
-
-    def extend_atom(self, entry: Any) -> Any:
-        _text_type(entry, "title")
-        record = self.record
-        if record is None:
-            return entry
-        # Drop the attribute-less links feedgen wrote (upstream issue #135) and write them all.
-        old = entry.findall("link")
-        # The new links go where the first old one was, each before the first element after it
-        # that is not a link (or at the end): inserting at an index walks the children each
-        # time, quadratic in an entry's images and links (25,000 images: 8 s a feed, not 0.3 s).
-        after = old[0].getnext() if old else None
-        while after is not None and after.tag == "link":
-            after = after.getnext()
-        for element in old:
-            entry.remove(element)
-        links: list[dict[str, str | None]] = [
-            {"rel": "alternate", "type": "text/html", "href": record.url},
-            *_links(record),
-        ]
-        for image in _images(record):
-            links.append(
-                {"rel": "enclosure", "type": image.mime_type, "href": image.url, "length": "0"}
-            )
-        for link in links:
-            # Plain tag name: the Atom tree is namespace-less until serialised (a namespaced
-            # tag would come out as ns0:link).
-            element = etree.Element("link", {k: v for k, v in link.items() if v is not None})
-            if after is None:
-                entry.append(element)
-            else:
-                after.addprevious(element)
-        _media(entry, record)
-        return entry

@@ -7,6 +7,7 @@ backwards compatibility, since JSON Feed 1.0 readers (atoma, for one) know only 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from ..config import Site
@@ -16,13 +17,14 @@ from ..markup import clean
 from ..model import Provider, Record
 from ..urls import is_http_url
 from .entry_html import content_html, entry_tags, entry_title, summary_text
+from .pieces import Pieces, fresh
 
 FILENAME = JSON_FEED_FILE
 MEDIA_TYPE = "application/feed+json"
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def render(entries: FeedEntries, site: Site) -> bytes:
+def render(entries: FeedEntries, site: Site, pieces: Pieces = fresh) -> bytes:
     """The topic's JSON Feed 1.1 document as UTF-8 bytes (stable key order and layout)."""
     author: dict[str, str] = {"name": clean(site.author_name)}
     if site.author_email:
@@ -39,9 +41,22 @@ def render(entries: FeedEntries, site: Site) -> bytes:
     }
     if site.hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.hub}]
-    feed["items"] = [_item(record) for record in entries.records]
+    feed["items"] = []
     # Compact: with an indent, json falls back from its C encoder to a pure-Python one (5x slower).
-    text = json.dumps(feed, ensure_ascii=False, separators=(",", ":"))
+    frame = _encode(feed)
+    items = [
+        pieces("json", i, partial(_item_piece, record)) for i, record in enumerate(entries.records)
+    ]
+    cut = frame.rindex(b"[]}") + 1  # `items` is the last key: its empty list ends the document
+    return frame[:cut] + b",".join(items) + frame[cut:]
+
+
+def _item_piece(record: Record) -> bytes:
+    return _encode(_item(record))[:-1]  # without the document's final line break
+
+
+def _encode(value: dict[str, Any]) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # Lone surrogates cannot be encoded; records are cleaned at validation, this keeps it total.
     return (text + "\n").encode("utf-8", errors="replace")
 

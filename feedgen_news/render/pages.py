@@ -13,18 +13,17 @@ for copying stay absolute. Output is deterministic: no clock, no locale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from functools import partial
 
 from ..config import Site
 from ..feeddefs import FeedEntries, FeedListing, by_kind, group_of
-from ..keys import TOPICS, slugify
-from ..layout import INDEX_PAGE, OPML_FILE, feed_file, page_html, relative_link, topic_folder
-from ..markup import PAGE_CSP, escape_html, human_date, iso_time
-from ..model import Image, Record
-from ..urls import is_http_url
+from ..keys import TOPICS
+from ..layout import INDEX_PAGE, OPML_FILE, feed_file, relative_link
+from ..markup import PAGE_CSP, escape_html
 from .embed import embed_snippets_html
-from .entry_html import summary_text
 from .formats import FORMATS, FeedFormat, feed_href, feed_url, page_href
+from .page_entry import entry_time, page_entry
+from .pieces import Pieces, fresh
 
 OPML_TYPE = "text/x-opml"
 
@@ -113,7 +112,7 @@ def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
     )
 
 
-def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
+def render_topic_page(entries: FeedEntries, site: Site, pieces: Pieces = fresh) -> bytes:
     """``OUTPUT/<kind>/<slug>/index.html``: the feed's latest entries, readable, with
     autodiscovery for its three feeds and its subscribe links."""
     here = feed_file(entries.feed.folder, INDEX_PAGE)
@@ -140,7 +139,8 @@ def render_topic_page(entries: FeedEntries, site: Site) -> bytes:
     )
     selector = entries.feed.selector
     ranked = selector is not None and selector.order != "newest"  # by heat or quality
-    main += _latest(entries, here, site, heading="Top entries" if ranked else "Latest entries")
+    heading = "Top entries" if ranked else "Latest entries"
+    main += _latest(entries, here, site, heading=heading, pieces=pieces)
     main += _embed_section(entries, site)
     return _document(
         site,
@@ -228,14 +228,21 @@ def _summary(entries: FeedListing) -> str:
     newest = entries.newest
     if newest is None:
         return count
-    return f"{count} · newest {_time(newest)}"
+    return f"{count} · newest {entry_time(newest)}"
 
 
-def _latest(entries: FeedEntries, here: str, site: Site, *, heading: str) -> str:
+def _latest(
+    entries: FeedEntries, here: str, site: Site, *, heading: str, pieces: Pieces = fresh
+) -> str:
     # Topics link to their pages only where the site publishes topic feeds.
     topic_pages = TOPICS in site.facets
     if entries.records:
-        items = "".join(_entry(r, here, topic_pages) for r in entries.records)
+        # Links are relative to this page: its pieces are its own (tagged with its path).
+        tag = f"page:{here}"
+        items = "".join(
+            pieces(tag, i, partial(page_entry, record, here, topic_pages)).decode()
+            for i, record in enumerate(entries.records)
+        )
         body = f'<ol class="entries">\n{items}</ol>\n'
     else:
         body = '<p class="note">No entries yet.</p>\n'
@@ -252,73 +259,5 @@ def _embed_section(entries: FeedEntries, site: Site) -> str:
     )
 
 
-def _entry(record: Record, here: str, topic_pages: bool) -> str:
-    title = escape_html(record.title)
-    heading = (
-        f'<a href="{escape_html(record.url)}">{title}</a>' if is_http_url(record.url) else title
-    )
-    meta = _time(record.published)
-    provider = record.provider
-    if provider is not None and provider.name:
-        name = escape_html(provider.name)
-        meta += " · " + (
-            f'<a href="{escape_html(provider.url)}">{name}</a>'
-            if is_http_url(provider.url)
-            else name
-        )
-    parts = [f"<article>\n<h3>{heading}</h3>\n", f'<p class="meta">{meta}</p>\n']
-    lead = next((i for i in record.images if is_http_url(i.url)), None)
-    if lead is not None:
-        parts.append(_thumbnail(lead))
-    summary = summary_text(record)
-    if summary:
-        parts.append(f"<p>{escape_html(summary)}</p>\n")
-    if is_http_url(record.amp_url):
-        parts.append(f'<p><a href="{escape_html(record.amp_url or "")}">AMP version</a></p>\n')
-    related = [r for r in record.related if is_http_url(r.url)]
-    if related:
-        parts.append('<h4>Related</h4>\n<ul class="related">\n')
-        for link in related:
-            about = (
-                [escape_html(link.provider.name)] if link.provider and link.provider.name else []
-            )
-            if link.published is not None:
-                about.append(_time(link.published))
-            extra = f' <span class="meta">({", ".join(about)})</span>' if about else ""
-            parts.append(
-                f'<li><a href="{escape_html(link.url)}">{escape_html(link.title)}</a>{extra}</li>\n'
-            )
-        parts.append("</ul>\n")
-    topics = [t for t in record.topics if t.strip()]
-    if topics:
-        if topic_pages:
-            links = [(relative_link(here, page_html(topic_folder(slugify(t)))), t) for t in topics]
-            tags = ", ".join(
-                f'<a href="{escape_html(u)}">{escape_html(name.strip())}</a>' for u, name in links
-            )
-        else:
-            tags = ", ".join(escape_html(t.strip()) for t in topics)
-        parts.append(f'<p class="meta">Topics: {tags}</p>\n')
-    parts.append("</article>\n")
-    return "<li>\n" + "".join(parts) + "</li>\n"
-
-
-def _thumbnail(image: Image) -> str:
-    size = ""
-    if image.width and image.height:
-        size = f' width="{image.width}" height="{image.height}"'
-    # The title often repeats the headline; without one the image is decorative (alt="").
-    alt = escape_html(image.title or "")
-    return (
-        f'<img class="thumb" src="{escape_html(image.url)}"{size} alt="{alt}" '
-        'loading="lazy" decoding="async" referrerpolicy="no-referrer">\n'
-    )
-
-
 def _feed_title(entries: FeedListing, fmt: FeedFormat) -> str:
     return f"{entries.feed.title} ({fmt.label})"
-
-
-def _time(when: datetime) -> str:
-    when = when.astimezone(UTC)
-    return f'<time datetime="{iso_time(when)}">{human_date(when)}, {when:%H:%M} UTC</time>'

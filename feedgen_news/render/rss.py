@@ -6,12 +6,13 @@ from ..config import Site
 from ..feeddefs import FeedEntries
 from ..layout import RSS_FILE, feed_file, page_path
 from . import feedgen_xml
+from .pieces import Pieces, fresh
 
 FILENAME = RSS_FILE
 MEDIA_TYPE = "application/rss+xml"
 
 
-def render(entries: FeedEntries, site: Site) -> bytes:
+def render(entries: FeedEntries, site: Site, pieces: Pieces = fresh) -> bytes:
     """The topic's RSS 2.0 document as UTF-8 bytes."""
     out = feedgen_xml.render(
         entries,
@@ -19,6 +20,7 @@ def render(entries: FeedEntries, site: Site) -> bytes:
         "rss",
         self_url=site.url(feed_file(entries.feed.folder, FILENAME)),
         page_url=site.url(page_path(entries.feed.folder)),
+        pieces=pieces,
     )
     return hex_escapes(out)
 
