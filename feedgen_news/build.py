@@ -15,7 +15,16 @@ from functools import partial
 from pathlib import Path
 
 from . import guard, publish
-from .cache import CacheDamaged, Counts, Evaluator, ParsedFile, RecordCache, open_cache, prepare
+from .cache import (
+    CacheDamaged,
+    Counts,
+    Evaluator,
+    ParsedFile,
+    PieceStore,
+    RecordCache,
+    open_cache,
+    prepare,
+)
 from .config import Site
 from .errors import ConfigError, Problem, printable
 from .feeddefs import FeedDef, FeedEntries, describe_kinds
@@ -233,7 +242,9 @@ def _build_once(
             )
         with publish.Publication(output_dir, planned, force=options.force) as publication:
             try:
-                kept, state = plan(feeds, site, manifest, pool, publication)
+                kept, state = plan(
+                    feeds, site, manifest, pool, publication, PieceStore(cache.connection)
+                )
             except BaseException:
                 pool.close()  # none may stage a file after the publication's clean-up
                 raise

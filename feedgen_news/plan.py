@@ -10,15 +10,24 @@ or removed outside the newest ``limit`` re-renders the page, not the feeds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from . import __version__, publish
-from .cache import StoredFeed
+from .cache import PieceStore, StoredFeed
 from .config import Site
 from .publish import Manifest, Staged
-from .render import feed_files, page_file, render_feed_files, render_site_files
+from .render import (
+    feed_files,
+    page_file,
+    piece_tags,
+    render_feed_files,
+    render_site_files,
+    site_piece_tags,
+)
+from .revision import code_revision
 from .workers import Workers
 
 _RENDER_POOL_MIN = 1000  # entries to render below which a process pool costs more than it saves
@@ -35,9 +44,11 @@ def plan(
     manifest: Manifest,
     workers: Workers,
     publication: publish.Publication,
+    store: PieceStore,
 ) -> tuple[list[str], dict[str, str]]:
     """Render only feeds whose digest changed since the last build, staging their files in
-    ``publication``; returns the files kept from the last build and the new build state."""
+    ``publication``, and of those only the entries no earlier build rendered (``store``);
+    returns the files kept from the last build and the new build state."""
     kept: list[str] = []
     state: dict[str, str] = {}
     stale: list[tuple[StoredFeed, bool]] = []  # (feed, page only)
@@ -66,19 +77,31 @@ def plan(
         else:
             stale.append((stored, True))
     entries = sum(stored.shown for stored, _ in stale)
-    # Workers get the stored bytes, decode, render and write there: this process never holds
-    # the records or the output, only each file's hash and temporary name.
-    render = partial(_render_and_stage, site=site, root=publication.root)
+    keys = PieceKeys(site)
+    # Workers get the stored bytes and the pieces rendered before, decode, render what is
+    # new and write there: this process never holds the records or the output files.
+    tasks = [_task(stored, page_only, keys, store) for stored, page_only in stale]
+    render = partial(_render_and_stage, site=site, root=publication.root, keys=keys)
+    used: dict[tuple[str, str], list[bytes]] = {}
     try:
-        for staged_files in workers.map(render, stale, worth_it=entries >= _RENDER_POOL_MIN):
-            for staged in staged_files:
+        for rendered in workers.map(render, tasks, worth_it=entries >= _RENDER_POOL_MIN):
+            for staged in rendered.files:
                 publication.adopt(staged)
+            store.add(rendered.made)
+            used.update(rendered.used)
     except BaseException:
         workers.abort()  # before the publication removes temporaries: none may come after
         raise
     # The index shows the `all` feed's entries, so it needs those records.
-    for out in render_site_files([feeds[0].load(), *feeds[1:]], site):
+    everything = feeds[0]
+    tags = site_piece_tags(everything)
+    pieces = _Pieces(
+        everything, keys, store.get([keys(t, b) for t in tags for b in everything.blobs])
+    )
+    for out in render_site_files([everything.load(), *feeds[1:]], site, pieces):
         publication.add(out)
+    store.add(pieces.made)
+    store.update({**used, **pieces.used}, [f.feed.folder for f in feeds])
     return kept, state
 
 
@@ -87,9 +110,59 @@ def all_present(root: Path, manifest: Manifest) -> bool:
     return bool(manifest.files) and all((root / p).is_file() for p in manifest.files)
 
 
-def _render_and_stage(task: tuple[StoredFeed, bool], site: Site, root: Path) -> list[Staged]:
-    stored, page_only = task
-    return [
-        publish.stage(root, out)
-        for out in render_feed_files(stored.load(), site, page_only=page_only)
-    ]
+class PieceKeys:
+    """The key of an entry piece: a hash of the code, the settings, the piece's kind and the
+    record's stored bytes: everything its bytes depend on."""
+
+    def __init__(self, site: Site) -> None:
+        # Bytes, not a hasher to copy: the keys are also computed in worker processes.
+        self._salt = hashlib.sha256(f"{code_revision()}\n{site!r}\n".encode()).digest()
+
+    def __call__(self, tag: str, blob: bytes) -> bytes:
+        h = hashlib.blake2b(tag.encode() + b"\0", key=self._salt, digest_size=16)
+        h.update(blob)
+        return h.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    stored: StoredFeed
+    page_only: bool
+    known: dict[bytes, bytes]  # pieces rendered by an earlier build
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    files: list[Staged]
+    made: dict[bytes, bytes]  # pieces rendered now
+    used: dict[tuple[str, str], list[bytes]]  # (folder, tag) -> the pieces its file shows
+
+
+def _task(stored: StoredFeed, page_only: bool, keys: PieceKeys, store: PieceStore) -> _Task:
+    tags = piece_tags(stored, page_only=page_only)
+    return _Task(stored, page_only, store.get([keys(t, b) for t in tags for b in stored.blobs]))
+
+
+def _render_and_stage(task: _Task, site: Site, root: Path, keys: PieceKeys) -> _Rendered:
+    pieces = _Pieces(task.stored, keys, task.known)
+    entries = task.stored.load()
+    outputs = render_feed_files(entries, site, page_only=task.page_only, pieces=pieces)
+    return _Rendered([publish.stage(root, out) for out in outputs], pieces.made, pieces.used)
+
+
+class _Pieces:
+    """A feed's entry pieces: the known ones, and those it renders (``made``); ``used`` says
+    which pieces each of its files shows."""
+
+    def __init__(self, stored: StoredFeed, keys: PieceKeys, known: dict[bytes, bytes]) -> None:
+        self._stored, self._keys, self._known = stored, keys, known
+        self.made: dict[bytes, bytes] = {}
+        self.used: dict[tuple[str, str], list[bytes]] = {}
+
+    def __call__(self, tag: str, position: int, make: Callable[[], bytes]) -> bytes:
+        key = self._keys(tag, self._stored.blobs[position])
+        self.used.setdefault((self._stored.feed.folder, tag), []).append(key)
+        body = self._known.get(key) or self.made.get(key)
+        if body is None:
+            body = self.made[key] = make()
+        return body

@@ -3,6 +3,7 @@
 from .codec import ParsedFile, Rows, decode_record, encode_record, prepare
 from .evaluate import Counts, Evaluator, StoredFeed, Summary
 from .guard import CacheDamaged
+from .pieces import PieceStore
 from .storage import RecordCache, cache_file, open_cache
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Counts",
     "Evaluator",
     "ParsedFile",
+    "PieceStore",
     "RecordCache",
     "Rows",
     "StoredFeed",

@@ -15,7 +15,8 @@ from ..layout import EMBED_JS, EMBED_PAGE, INDEX_PAGE, OPML_FILE, OutputFile, fe
 from .embed import embed_script, render_embed_page
 from .formats import FORMATS
 from .opml import render_opml
-from .pages import render_index, render_topic_page
+from .pages import page_piece_tag, render_index, render_topic_page
+from .pieces import Pieces, fresh
 
 SITE_FILES = (INDEX_PAGE, OPML_FILE, EMBED_JS)
 
@@ -30,13 +31,14 @@ def render_site(feeds: Sequence[FeedEntries], site: Site) -> list[OutputFile]:
 
 
 def render_feed_files(
-    entries: FeedEntries, site: Site, *, page_only: bool = False
+    entries: FeedEntries, site: Site, *, page_only: bool = False, pieces: Pieces = fresh
 ) -> list[OutputFile]:
-    """A feed's files (``feed_files`` and ``page_file``); with ``page_only``, just its page."""
+    """A feed's files (``feed_files`` and ``page_file``); with ``page_only``, just its page.
+    ``pieces`` may reuse entries rendered before (the tags are ``piece_tags``)."""
     files: list[OutputFile] = []
     if not page_only:
         files += [
-            OutputFile(feed_file(entries.feed.folder, f.filename), f.render(entries, site))
+            OutputFile(feed_file(entries.feed.folder, f.filename), f.render(entries, site, pieces))
             for f in FORMATS
         ]
         files.append(
@@ -44,16 +46,31 @@ def render_feed_files(
         )
     page = page_file(entries)
     if page is not None:
-        files.append(OutputFile(page, render_topic_page(entries, site)))
+        files.append(OutputFile(page, render_topic_page(entries, site, pieces)))
     return files
 
 
-def render_site_files(feeds: Sequence[FeedListing], site: Site) -> list[OutputFile]:
-    """Files about the whole site (``SITE_FILES``): cheap, so rendered on every build that
-    changed anything. ``feeds[0]`` is `all`; the index shows its entries if they were read
-    (``FeedEntries``)."""
+def site_piece_tags(everything: FeedListing) -> list[str]:
+    """The kinds of entry pieces ``render_site_files`` asks for: the index's entries."""
+    return [page_piece_tag(INDEX_PAGE)]
+
+
+def piece_tags(feed: FeedListing, *, page_only: bool = False) -> list[str]:
+    """The kinds of entry pieces ``render_feed_files`` asks for: one per feed format, and the
+    page's own (its links are relative to it)."""
+    page = page_file(feed)
+    tags = [] if page_only else [f.piece_tag for f in FORMATS]
+    return tags if page is None else [*tags, page_piece_tag(page)]
+
+
+def render_site_files(
+    feeds: Sequence[FeedListing], site: Site, pieces: Pieces = fresh
+) -> list[OutputFile]:
+    """Files about the whole site (``SITE_FILES``): rendered on every build that changed
+    anything. ``feeds[0]`` is `all`; the index shows its entries if they were read
+    (``FeedEntries``), asking ``pieces`` for them (the tags are ``site_piece_tags``)."""
     files = [
-        OutputFile(INDEX_PAGE, render_index(feeds, site)),
+        OutputFile(INDEX_PAGE, render_index(feeds, site, pieces)),
         OutputFile(OPML_FILE, render_opml(feeds, site)),
         OutputFile(EMBED_JS, embed_script()),
     ]
@@ -94,7 +111,9 @@ __all__ = [
     "is_feed_file",
     "output_paths",
     "page_file",
+    "piece_tags",
     "render_feed_files",
     "render_site",
     "render_site_files",
+    "site_piece_tags",
 ]

@@ -10,9 +10,9 @@ feedgen 1.0.0 gets several things wrong for us (all verified against its source)
 - Atom ``<title>`` and ``<subtitle>`` get no ``type``: RFC 4287 makes that text, but some
   readers (feedparser-rs) take it for HTML and show ``AT&T`` as ``AT&amp;T``.
 
-So the ``news`` extension (``feedgen_ext``) writes every Atom entry ``<link>``, the RSS item's ``atom:link``s,
-its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media RSS elements, and
-marks the Atom titles ``type="text"``.
+So the ``news`` extension (``feedgen_ext``) writes every Atom entry ``<link>``, the RSS item's
+``atom:link``s, its single ``<enclosure>``, ``dc:creator``, ``content:encoded`` and all Media
+RSS elements, and marks the Atom titles ``type="text"``.
 ``fe.link(href=url)`` is called only because feedgen takes the RSS ``<link>`` from it and insists
 on an alternate link for Atom entries without content; the extension removes the bare Atom link
 it produces. feedgen changes the process locale while formatting RSS dates: never call this from

@@ -9,13 +9,14 @@ opened from disk, on any port and behind any path prefix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..config import Site
 from ..feeddefs import FeedEntries, FeedListing
 from ..layout import feed_file, page_html, page_path, relative_link
 from . import atom, jsonfeed, rss
+from .pieces import Pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +27,17 @@ class FeedFormat:
     filename: str
     media_type: str
     label: str
-    render: Callable[[FeedEntries, Site], bytes]
+    render: Renderer
+    piece_tag: str  # the kind of entry pieces it renders (``render.pieces``)
 
 
-RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, "RSS", rss.render)
-ATOM = FeedFormat(atom.FILENAME, atom.MEDIA_TYPE, "Atom", atom.render)
-JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, "JSON Feed", jsonfeed.render)
+class Renderer(Protocol):
+    def __call__(self, entries: FeedEntries, site: Site, pieces: Pieces = ..., /) -> bytes: ...
+
+
+RSS = FeedFormat(rss.FILENAME, rss.MEDIA_TYPE, "RSS", rss.render, "rss")
+ATOM = FeedFormat(atom.FILENAME, atom.MEDIA_TYPE, "Atom", atom.render, "atom")
+JSON = FeedFormat(jsonfeed.FILENAME, jsonfeed.MEDIA_TYPE, "JSON Feed", jsonfeed.render, "json")
 FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON)
 
 

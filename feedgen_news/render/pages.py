@@ -70,7 +70,7 @@ border-top:1px solid var(--rule);font-size:.85rem;color:var(--muted)}
 """
 
 
-def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
+def render_index(listings: Sequence[FeedListing], site: Site, pieces: Pieces = fresh) -> bytes:
     """``OUTPUT/index.html``: every feed with its entry count, newest date and subscribe links,
     grouped by kind, then the latest entries of the ``all`` feed (this page is its home page).
 
@@ -96,7 +96,7 @@ def render_index(listings: Sequence[FeedListing], site: Site) -> bytes:
         "</section>\n"
     )
     if everything is not None:
-        main += _latest(everything, here, site, heading="Latest entries")
+        main += _latest(everything, here, site, heading="Latest entries", pieces=pieces)
         main += _embed_section(everything, site)
     header = f"<h1>{escape_html(site.title)}</h1>\n"
     if site.description:
@@ -237,8 +237,7 @@ def _latest(
     # Topics link to their pages only where the site publishes topic feeds.
     topic_pages = TOPICS in site.facets
     if entries.records:
-        # Links are relative to this page: its pieces are its own (tagged with its path).
-        tag = f"page:{here}"
+        tag = page_piece_tag(here)
         items = "".join(
             pieces(tag, i, partial(page_entry, record, here, topic_pages)).decode()
             for i, record in enumerate(entries.records)
@@ -247,6 +246,11 @@ def _latest(
     else:
         body = '<p class="note">No entries yet.</p>\n'
     return f'<section aria-labelledby="latest">\n<h2 id="latest">{heading}</h2>\n{body}</section>\n'
+
+
+def page_piece_tag(here: str) -> str:
+    """A page's entries link relative to it: its pieces are its own, tagged with its path."""
+    return f"page:{here}"
 
 
 def _embed_section(entries: FeedEntries, site: Site) -> str:

@@ -1,0 +1,113 @@
+"""plan: a rebuild renders only the entries no earlier build rendered, and reusing the others
+never changes a byte of the output."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from feedgen_news import build as build_module
+from feedgen_news.cache import cache_file
+from feedgen_news.config import Site
+from feedgen_news.render import feedgen_xml, jsonfeed, pages
+
+from .helpers import comparable, tree, write_record
+
+
+def _site(**changes: object) -> Site:
+    return Site(facets=("topics", "category"), **changes)  # type: ignore[arg-type]
+
+
+def _build(inp: Path, out: Path, site: Site) -> None:
+    cache_dir = out.parent / f"{out.name}.cache"
+    build_module.build(inp, out, site, cache_dir=cache_dir, jobs=1, ping=False)
+
+
+def _records(inp: Path, n: int) -> None:
+    for i in range(n):
+        topics = ["Alpha", "Beta"] if i % 2 else ["Alpha", "Gamma"]
+        write_record(inp / f"r{i:02d}.txt", f"s{i}", day=1 + i % 28, topics=topics)
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URL of every entry rendered (any format or page), in this process (``jobs=1``)."""
+    calls: list[str] = []
+
+    def spy(module: object, name: str) -> None:
+        real = getattr(module, name)
+
+        def counting(record: object, *args: object) -> bytes:
+            calls.append(record.url)  # type: ignore[attr-defined]
+            result: bytes = real(record, *args)
+            return result
+
+        monkeypatch.setattr(module, name, counting)
+
+    spy(feedgen_xml, "_entry_piece")
+    spy(jsonfeed, "_item_piece")
+    spy(pages, "page_entry")
+    return calls
+
+
+def test_a_rebuild_renders_only_the_changed_entry(tmp_path: Path, rendered: list[str]) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 12)
+    _build(inp, out, _site())
+    assert rendered  # the first build renders every entry
+    rendered.clear()
+    write_record(inp / "r03.txt", "s3-new", day=27, topics=["Alpha", "Beta"])
+    _build(inp, out, _site())
+    # Its feeds (all, Alpha, Beta) in RSS, Atom and JSON, the pages of Alpha and Beta, and the
+    # index (the page of `all`). Gamma, which lost it, is rendered from earlier pieces alone.
+    assert sorted(set(rendered)) == ["https://news.example.org/s3-new"]
+    assert len(rendered) == 3 * 3 + 2 + 1
+
+
+def test_reused_entries_give_the_bytes_of_a_fresh_build(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    _records(inp, 12)
+    _build(inp, tmp_path / "kept", _site())
+    write_record(inp / "r03.txt", "s3-new", day=27, topics=["Alpha", "Delta"])
+    (inp / "r04.txt").unlink()
+    write_record(inp / "r40.txt", "s40", day=2, topics=["Gamma"])
+    _build(inp, tmp_path / "kept", _site())
+    _build(inp, tmp_path / "fresh", _site())
+    assert comparable(tree(tmp_path / "kept")) == comparable(tree(tmp_path / "fresh"))
+
+
+def test_changed_settings_render_every_entry_again(tmp_path: Path, rendered: list[str]) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 6)
+    _build(inp, out, _site())
+    first = len(rendered)
+    rendered.clear()
+    _build(inp, out, _site(base_url="https://elsewhere.example/"))
+    assert len(rendered) == first
+    assert comparable(tree(out)) == comparable(
+        tree(_fresh(inp, tmp_path, _site(base_url="https://elsewhere.example/")))
+    )
+
+
+def _fresh(inp: Path, tmp_path: Path, site: Site) -> Path:
+    out = tmp_path / "fresh"
+    _build(inp, out, site)
+    return out
+
+
+def test_the_cache_keeps_only_the_pieces_the_output_shows(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 12)
+    _build(inp, out, _site(limit=3))
+    for i in range(12):
+        write_record(inp / f"r{i:02d}.txt", f"v{i}", day=1 + i, topics=["Alpha"])
+    _build(inp, out, _site(limit=3))
+    db = sqlite3.connect(cache_file(out.parent / f"{out.name}.cache", inp))
+    folders = {folder for (folder,) in db.execute("SELECT DISTINCT folder FROM piece_refs")}
+    assert folders == {"all", "topics/alpha"}  # Beta and Gamma lost their last record
+    # all and Alpha show the same 3 records, so they share their RSS, Atom and JSON pieces;
+    # Alpha's page and the index have their own. Nothing else is kept.
+    (pieces,) = db.execute("SELECT COUNT(*) FROM pieces").fetchone()
+    assert pieces == 3 * 3 + 3 + 3
