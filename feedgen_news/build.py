@@ -31,7 +31,7 @@ from .feeddefs import FeedDef, FeedEntries, describe_kinds
 from .ingest import Progress, check_input, parse_fingerprint, problems_to_report, sync, update
 from .layout import OutputFile
 from .model import NO_EDITORIAL, Editorial, Record
-from .plan import all_present, inputs_digest, plan
+from .plan import all_present, answer, inputs_digest, plan
 from .publish import PublishReport
 from .records import scan_record_files
 from .render import is_feed_file, output_paths, render_site
@@ -231,7 +231,7 @@ def _build_once(
             return BuildReport(counts, problems, feed_files, unchanged, parsed)
         defs = evaluator.feed_defs(summary)
         _check_feed_count(defs, site, input_dir, options.label)
-        feeds = [evaluator.evaluate(feed) for feed in defs]
+        feeds = answer(defs, evaluator, site, manifest)
         planned = output_paths(feeds)
         if not options.allow_shrink:
             guard.check_shrink(

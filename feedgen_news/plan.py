@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from . import __version__, publish
-from .cache import PieceStore, StoredFeed
+from .cache import CountedFeed, Evaluator, PieceStore, StoredFeed
 from .config import Site
+from .feeddefs import FeedDef
 from .publish import Manifest, Staged
 from .render import (
     feed_files,
@@ -38,8 +39,37 @@ def inputs_digest(site: Site, cache_token: str) -> str:
     return hashlib.sha256(f"{__version__}\n{site!r}\n{cache_token}".encode()).hexdigest()
 
 
+Answer = StoredFeed | CountedFeed  # a feed evaluated, or (unchanged) only counted
+
+
+def answer(
+    defs: Sequence[FeedDef], evaluator: Evaluator, site: Site, manifest: Manifest
+) -> list[Answer]:
+    """Each feed's answer: a facet feed whose records are those the last build published
+    (by its ``content``) is only counted, its files kept; every other feed is evaluated."""
+    answers: list[Answer] = []
+    salt = f"{code_revision()}\n{site!r}\n"
+    for feed in defs:
+        counted = evaluator.counted(feed)
+        if counted is None:
+            answers.append(evaluator.evaluate(feed))
+            continue
+        content = hashlib.sha256(f"{salt}{feed!r}\n{counted.content}".encode()).hexdigest()
+        files = [*feed_files(counted), *filter(None, [page_file(counted)])]
+        last = manifest.state
+        if (
+            last.get(f"content:{feed.folder}") == content
+            and all(f"{kind}:{feed.folder}" in last for kind in ("topic", "page"))
+            and all(f in manifest.files for f in files)
+        ):
+            answers.append(replace(counted, content=content))
+        else:
+            answers.append(replace(evaluator.evaluate(feed), content=content))
+    return answers
+
+
 def plan(
-    feeds: Sequence[StoredFeed],
+    feeds: Sequence[Answer],
     site: Site,
     manifest: Manifest,
     workers: Workers,
@@ -55,6 +85,13 @@ def plan(
     site_key = f"{__version__}\n{site!r}\n".encode()
     for stored in feeds:
         folder = stored.feed.folder
+        if stored.content is not None:
+            state[f"content:{folder}"] = stored.content
+        if isinstance(stored, CountedFeed):  # unchanged: its files and state stay
+            kept += [*feed_files(stored), *filter(None, [page_file(stored)])]
+            for kind in ("topic", "page"):
+                state[f"{kind}:{folder}"] = manifest.state[f"{kind}:{folder}"]
+            continue
         h = hashlib.sha256(site_key)
         h.update(repr(stored.feed).encode())
         for blob in stored.blobs:
@@ -94,6 +131,7 @@ def plan(
         raise
     # The index shows the `all` feed's entries, so it needs those records.
     everything = feeds[0]
+    assert isinstance(everything, StoredFeed)  # `all` is always evaluated
     tags = site_piece_tags(everything)
     pieces = _Pieces(
         everything, keys, store.get([keys(t, b) for t in tags for b in everything.blobs])

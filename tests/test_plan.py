@@ -4,13 +4,16 @@ never changes a byte of the output."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from feedgen_news import build as build_module
-from feedgen_news.cache import cache_file
+from feedgen_news.cache import Evaluator, StoredFeed, cache_file
 from feedgen_news.config import Site
+from feedgen_news.feeddefs import FeedDef
 from feedgen_news.render import feedgen_xml, jsonfeed, pages
 
 from .helpers import comparable, tree, write_record
@@ -111,3 +114,57 @@ def test_the_cache_keeps_only_the_pieces_the_output_shows(tmp_path: Path) -> Non
     # Alpha's page and the index have their own. Nothing else is kept.
     (pieces,) = db.execute("SELECT COUNT(*) FROM pieces").fetchone()
     assert pieces == 3 * 3 + 3 + 3
+
+
+@pytest.fixture
+def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folder of every feed whose records a build reads from the cache."""
+    calls: list[str] = []
+    real = Evaluator.evaluate
+
+    def counting(self: Evaluator, feed: FeedDef) -> StoredFeed:
+        calls.append(feed.folder)
+        return real(self, feed)
+
+    monkeypatch.setattr(Evaluator, "evaluate", counting)
+    return calls
+
+
+def test_a_rebuild_reads_only_the_feeds_a_changed_record_is_in(
+    tmp_path: Path, evaluated: list[str]
+) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 12)
+    _build(inp, out, _site())
+    evaluated.clear()
+    write_record(inp / "r02.txt", "s2", day=3, topics=["Alpha", "Gamma"], extra="category: x\n")
+    _build(inp, out, _site())
+    assert sorted(evaluated) == ["all", "categories/x", "topics/alpha", "topics/gamma"]
+
+
+def test_an_old_record_edited_in_place_updates_its_feeds(tmp_path: Path) -> None:
+    """Same date, same feeds, same counts: only the record's bytes tell the change."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 12)
+    _build(inp, out, _site(limit=50))
+    text = (inp / "r01.txt").read_text().replace("title: Story s1", "title: Story s1, corrected")
+    (inp / "r01.txt").write_text(text)
+    _build(inp, out, _site(limit=50))
+    for folder in ("all", "topics/alpha", "topics/beta"):
+        titles = [
+            e.title for e in feedparser.parse((out / folder / "atom.xml").read_bytes()).entries
+        ]
+        assert "Story s1, corrected" in titles, folder
+    assert comparable(tree(out)) == comparable(tree(_fresh(inp, tmp_path, _site(limit=50))))
+
+
+def test_a_release_time_passing_publishes_in_facet_feeds(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _records(inp, 4)
+    write_record(inp / "later.txt", "later", day=20, topics=["Alpha"])
+    cache_dir = out.parent / f"{out.name}.cache"
+    for day in (10, 21):
+        now = datetime(2024, 1, day, tzinfo=UTC)
+        build_module.build(inp, out, _site(), cache_dir=cache_dir, jobs=1, ping=False, now=now)
+    urls = [e.link for e in feedparser.parse((out / "topics/alpha/rss.xml").read_bytes()).entries]
+    assert "https://news.example.org/later" in urls

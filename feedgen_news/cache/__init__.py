@@ -1,13 +1,14 @@
 """The record cache (SQLite): storage, its codec, and the one evaluator of feed definitions."""
 
 from .codec import ParsedFile, Rows, decode_record, encode_record, prepare
-from .evaluate import Counts, Evaluator, StoredFeed, Summary
+from .evaluate import CountedFeed, Counts, Evaluator, StoredFeed, Summary
 from .guard import CacheDamaged
 from .pieces import PieceStore
 from .storage import RecordCache, cache_file, open_cache
 
 __all__ = [
     "CacheDamaged",
+    "CountedFeed",
     "Counts",
     "Evaluator",
     "ParsedFile",

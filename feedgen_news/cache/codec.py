@@ -74,7 +74,7 @@ _RECORD = msgspec.msgpack.Decoder(Record)
 PROBLEMS = msgspec.msgpack.Decoder(tuple[Problem, ...])
 
 
-FacetRow = tuple[str, str, int, str | bytes, str, bool]  # see storage's entry_facets
+FacetRow = tuple[str, str, int, str | bytes, str, bool, int]  # see schema's entry_facets
 
 
 class Rows(NamedTuple):
@@ -164,6 +164,8 @@ def prepare(parsed: ParsedFile) -> Rows:
         return Rows(file_row, None, ())
     when = micros(r.published)
     signals = parsed.editorial
+    blob = encode_record(r)
+    digest = record_digest(blob)
     entry = (
         relpath,
         r.url,
@@ -172,14 +174,14 @@ def prepare(parsed: ParsedFile) -> Rows:
         r.is_published,
         signals.quality,
         signals.heat,
-        encode_record(r),
+        blob,
     )
     facets: dict[tuple[str, str], FacetRow] = {}
 
     def add(facet: str, key: str, name: str) -> None:
         # A record built by hand may repeat a value; validation does not.
         if key and (facet, key) not in facets:
-            facets[facet, key] = (facet, key, when, relpath, name, r.is_published)
+            facets[facet, key] = (facet, key, when, relpath, name, r.is_published, digest)
 
     for name in r.topics:
         add(TOPICS, fold(name), name.strip())
@@ -192,6 +194,12 @@ def prepare(parsed: ParsedFile) -> Rows:
         name = provider.name.strip()
         add(PROVIDER, provider_host(provider.url) or fold(name), name)
     return Rows(file_row, entry, tuple(facets.values()))
+
+
+def record_digest(blob: bytes) -> int:
+    """40 bits of a hash of a record's stored bytes: summed over a facet value's rows (which
+    stays within SQLite's 64-bit integers), it tells whether any of its records changed."""
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=5).digest(), "big")
 
 
 def provider_host(url: str | None) -> str | None:

@@ -56,6 +56,7 @@ class StoredFeed:
     total: int
     newest: datetime | None
     blobs: tuple[bytes, ...]
+    content: str | None = None  # a facet feed's (``CountedFeed.content``), once compared
 
     @property
     def shown(self) -> int:
@@ -64,6 +65,21 @@ class StoredFeed:
     def load(self) -> FeedEntries:
         records = tuple(decode_record(blob) for blob in self.blobs)
         return FeedEntries(self.feed, records, self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class CountedFeed:
+    """A facet feed known by its counts alone (``Evaluator.counted``): a build whose feed's
+    ``content`` matches its last one's keeps its files without reading a record."""
+
+    feed: FeedDef
+    total: int
+    newest: datetime | None
+    content: str  # changes whenever a record the feed selects (or its total) does
+
+    @property
+    def shown(self) -> int:
+        return self.total if self.feed.limit <= 0 else min(self.total, self.feed.limit)
 
 
 _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
@@ -80,6 +96,8 @@ class Evaluator:
         self._site = site
         self._now = datetime.now(UTC) if now is None else now
         self._providers: dict[str, set[str]] | None = None  # folded name -> provider keys
+        # (facet, key) -> (visible records, newest, sum of their digests): see ``counted``
+        self._facet_counts: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._now_us = micros(self._now)  # the same moment as SQL compares it
 
     def _visible(self, table: str = "") -> str:
@@ -186,17 +204,38 @@ class Evaluator:
     def _facet_values(self) -> list[tuple[str, str, str]]:
         """(facet, key, name) of each value with a visible record, of the facets the site
         publishes: named by the first spelling in path order (SQLite's MIN() picks that row's
-        name). One range of the facet index per facet."""
+        name). One range of the facet index per facet, which also counts each value's
+        records for ``counted``."""
         values: list[tuple[str, str, str]] = []
         for facet in self._site.facets:
+            where = (
+                f"facet = ? AND {self._visible()} "
+                "AND relpath NOT IN (SELECT relpath FROM temp.losers)"
+            )
             rows = self._db.execute(
-                f"SELECT key, name, MIN(relpath) FROM entry_facets WHERE facet = ? "
-                f"AND {self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers) "
-                "GROUP BY key",
+                f"SELECT key, name, MIN(relpath) FROM entry_facets WHERE {where} GROUP BY key",
                 (facet,),
             )
             values += [(facet, key, name) for key, name, _ in rows]
+            # Apart: with a second min() or max(), SQLite may take `name` from either's row.
+            for key, count, newest, digests in self._db.execute(
+                "SELECT key, COUNT(*), MAX(published), SUM(digest) FROM entry_facets "
+                f"WHERE {where} GROUP BY key",
+                (facet,),
+            ):
+                self._facet_counts[facet, key] = (count, newest, digests)
         return values
+
+    def counted(self, feed: FeedDef) -> CountedFeed | None:
+        """A facet feed from the counts ``feed_defs`` took, or None for other feeds. Its
+        ``content`` names every record it selects (by the digests of their stored bytes), so
+        an equal one means equal entries, page and total."""
+        facet = feed.facet
+        if facet is None or (facet, feed.key) not in self._facet_counts:
+            return None
+        total, newest, digests = self._facet_counts[facet, feed.key]
+        content = f"{total}:{newest}:{digests}"
+        return CountedFeed(feed, total, moment(newest), content)
 
     def evaluate(self, feed: FeedDef) -> StoredFeed:
         """One feed's first ``limit`` records in its order (newest first, ties by URL; a
