@@ -240,7 +240,7 @@ class Evaluator:
     def evaluate(self, feed: FeedDef) -> StoredFeed:
         """One feed's first ``limit`` records in its order (newest first, ties by URL; a
         curated feed may rank by heat or quality first) and its total, leaving out the losers
-        ``feed_defs`` was given."""
+        ``feed_defs`` was given (a facet feed's total as ``feed_defs`` counted it)."""
         limit = feed.limit if feed.limit > 0 else -1
         if feed.kind == "all":
             where = f"{self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers)"
@@ -256,9 +256,13 @@ class Evaluator:
                 "AND t.relpath NOT IN (SELECT relpath FROM temp.losers)"
             )
             params = (feed.facet, feed.key)
-            total = self._db.execute(
-                f"SELECT COUNT(*) FROM entry_facets t WHERE {where}", params
-            ).fetchone()[0]
+            counted = self._facet_counts.get((feed.facet, feed.key)) if feed.facet else None
+            if counted is not None:
+                total = counted[0]
+            else:
+                total = self._db.execute(
+                    f"SELECT COUNT(*) FROM entry_facets t WHERE {where}", params
+                ).fetchone()[0]
             rows = self._db.execute(
                 "SELECT t.published, e.record FROM entry_facets t "
                 f"JOIN entries e ON e.relpath = t.relpath WHERE {where} "

@@ -49,10 +49,23 @@ class PieceStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(
-                "DELETE FROM piece_refs WHERE folder = CAST(? AS TEXT) AND tag = ?",
-                ((db_path(folder), tag) for folder, tag in used),
-            )
+            # Only pieces whose references go now can become unused: the rest are not looked at.
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS dropped (key BLOB)")
+            db.execute("DELETE FROM temp.dropped")
+            published = {db_path(folder) for folder in folders}
+            gone = [
+                (folder, None)
+                for (folder,) in db.execute("SELECT DISTINCT folder FROM piece_refs")
+                if folder not in published
+            ]
+            replaced = [(db_path(folder), tag) for folder, tag in used]
+            for folder, tag in [*gone, *replaced]:
+                where = "folder = CAST(? AS TEXT) AND (? IS NULL OR tag = ?)"
+                db.execute(
+                    f"INSERT INTO temp.dropped SELECT key FROM piece_refs WHERE {where}",
+                    (folder, tag, tag),
+                )
+                db.execute(f"DELETE FROM piece_refs WHERE {where}", (folder, tag, tag))
             db.executemany(
                 "INSERT INTO piece_refs VALUES (CAST(? AS TEXT), ?, ?)",
                 (
@@ -61,18 +74,8 @@ class PieceStore:
                     for key in sorted(set(keys))
                 ),
             )
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS published_folders (folder TEXT)")
-            db.execute("DELETE FROM temp.published_folders")
-            db.executemany(
-                "INSERT INTO temp.published_folders VALUES (CAST(? AS TEXT))",
-                ((db_path(folder),) for folder in folders),
-            )
             db.execute(
-                "DELETE FROM piece_refs WHERE folder NOT IN "
-                "(SELECT folder FROM temp.published_folders)"
-            )
-            db.execute(
-                "DELETE FROM pieces WHERE NOT EXISTS "
+                "DELETE FROM pieces WHERE key IN (SELECT key FROM temp.dropped) AND NOT EXISTS "
                 "(SELECT 1 FROM piece_refs r WHERE r.key = pieces.key)"
             )
             db.execute("COMMIT")
