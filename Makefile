@@ -36,7 +36,7 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 # output/ is committed: it is the golden output tests/test_golden.py checks. Same as demo, but
-# every file is rendered again: the manifest's digests know the version, not a changed renderer.
+# every file is rendered again (the digests hash the code too; this also covers a hand-edited output).
 golden:
 	rm -f output/.feedgen-news-manifest.json
 	$(MAKE) demo

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from . import __version__, publish
+from . import publish
 from .cache import CountedFeed, Evaluator, PieceStore, StoredFeed
 from .config import Site
 from .feeddefs import FeedDef
@@ -35,8 +35,8 @@ _RENDER_POOL_MIN = 1000  # entries to render below which a process pool costs mo
 
 
 def inputs_digest(site: Site, cache_token: str) -> str:
-    """Names everything the output depends on: the version, the settings and the records."""
-    return hashlib.sha256(f"{__version__}\n{site!r}\n{cache_token}".encode()).hexdigest()
+    """Names everything the output depends on: the code, the settings and the records."""
+    return hashlib.sha256(f"{code_revision()}\n{site!r}\n{cache_token}".encode()).hexdigest()
 
 
 Answer = StoredFeed | CountedFeed  # a feed evaluated, or (unchanged) only counted
@@ -82,7 +82,7 @@ def plan(
     kept: list[str] = []
     state: dict[str, str] = {}
     stale: list[tuple[StoredFeed, bool]] = []  # (feed, page only)
-    site_key = f"{__version__}\n{site!r}\n".encode()
+    site_key = f"{code_revision()}\n{site!r}\n".encode()
     for stored in feeds:
         folder = stored.feed.folder
         if stored.content is not None:
