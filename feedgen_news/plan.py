@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from . import publish
-from .cache import CountedFeed, Evaluator, PieceStore, StoredFeed
+from .cache import CountedFeed, Evaluator, PackedPieces, PieceStore, StoredFeed
 from .config import Site
 from .feeddefs import FeedDef
 from .publish import Manifest, Staged
@@ -115,31 +115,29 @@ def plan(
             stale.append((stored, True))
     entries = sum(stored.shown for stored, _ in stale)
     keys = PieceKeys(site)
-    # Workers get the stored bytes and the pieces rendered before, decode, render what is
-    # new and write there: this process never holds the records or the output files.
-    tasks = [_task(stored, page_only, keys, store) for stored, page_only in stale]
+    # Workers get the stored bytes and what earlier builds kept of the feed's pieces, decode,
+    # render what is new and write there: this process never holds records or output files.
+    tasks = [
+        _Task(stored, page_only, _kept(store, stored, page_only)) for stored, page_only in stale
+    ]
     render = partial(_render_and_stage, site=site, root=publication.root, keys=keys)
-    used: dict[tuple[str, str], list[bytes]] = {}
     try:
         for rendered in workers.map(render, tasks, worth_it=entries >= _RENDER_POOL_MIN):
             for staged in rendered.files:
                 publication.adopt(staged)
-            store.add(rendered.made)
-            used.update(rendered.used)
+            store.put(rendered.folder, rendered.pieces)
     except BaseException:
         workers.abort()  # before the publication removes temporaries: none may come after
         raise
     # The index shows the `all` feed's entries, so it needs those records.
     everything = feeds[0]
     assert isinstance(everything, StoredFeed)  # `all` is always evaluated
-    tags = site_piece_tags(everything)
-    pieces = _Pieces(
-        everything, keys, store.get([keys(t, b) for t in tags for b in everything.blobs])
-    )
+    kept_pieces = store.get(everything.feed.folder, site_piece_tags(everything))
+    pieces = _Pieces(everything, keys, kept_pieces)
     for out in render_site_files([everything.load(), *feeds[1:]], site, pieces):
         publication.add(out)
-    store.add(pieces.made)
-    store.update({**used, **pieces.used}, [f.feed.folder for f in feeds])
+    store.put(everything.feed.folder, pieces.packed())
+    store.keep_only([f.feed.folder for f in feeds])
     return kept, state
 
 
@@ -166,41 +164,48 @@ class PieceKeys:
 class _Task:
     stored: StoredFeed
     page_only: bool
-    known: dict[bytes, bytes]  # pieces rendered by an earlier build
+    kept: list[PackedPieces]  # what earlier builds kept of its files' pieces
 
 
 @dataclass(frozen=True, slots=True)
 class _Rendered:
     files: list[Staged]
-    made: dict[bytes, bytes]  # pieces rendered now
-    used: dict[tuple[str, str], list[bytes]]  # (folder, tag) -> the pieces its file shows
+    folder: str
+    pieces: list[PackedPieces]  # the pieces its files show now
 
 
-def _task(stored: StoredFeed, page_only: bool, keys: PieceKeys, store: PieceStore) -> _Task:
-    tags = piece_tags(stored, page_only=page_only)
-    return _Task(stored, page_only, store.get([keys(t, b) for t in tags for b in stored.blobs]))
+def _kept(store: PieceStore, stored: StoredFeed, page_only: bool) -> list[PackedPieces]:
+    return store.get(stored.feed.folder, piece_tags(stored, page_only=page_only))
 
 
 def _render_and_stage(task: _Task, site: Site, root: Path, keys: PieceKeys) -> _Rendered:
-    pieces = _Pieces(task.stored, keys, task.known)
+    pieces = _Pieces(task.stored, keys, task.kept)
     entries = task.stored.load()
     outputs = render_feed_files(entries, site, page_only=task.page_only, pieces=pieces)
-    return _Rendered([publish.stage(root, out) for out in outputs], pieces.made, pieces.used)
+    staged = [publish.stage(root, out) for out in outputs]
+    return _Rendered(staged, task.stored.feed.folder, pieces.packed())
 
 
 class _Pieces:
-    """A feed's entry pieces: the known ones, and those it renders (``made``); ``used`` says
-    which pieces each of its files shows."""
+    """A feed's entry pieces: those kept by earlier builds, else rendered now; remembers what
+    each of its files shows, to be kept in turn (``packed``)."""
 
-    def __init__(self, stored: StoredFeed, keys: PieceKeys, known: dict[bytes, bytes]) -> None:
-        self._stored, self._keys, self._known = stored, keys, known
-        self.made: dict[bytes, bytes] = {}
-        self.used: dict[tuple[str, str], list[bytes]] = {}
+    def __init__(self, stored: StoredFeed, keys: PieceKeys, kept: list[PackedPieces]) -> None:
+        self._stored, self._keys = stored, keys
+        self._known: dict[bytes, bytes] = {}
+        for packed in kept:
+            self._known.update(packed.unpack())
+        self._shown: dict[str, tuple[list[bytes], list[bytes]]] = {}
 
     def __call__(self, tag: str, position: int, make: Callable[[], bytes]) -> bytes:
         key = self._keys(tag, self._stored.blobs[position])
-        self.used.setdefault((self._stored.feed.folder, tag), []).append(key)
-        body = self._known.get(key) or self.made.get(key)
+        body = self._known.get(key)
         if body is None:
-            body = self.made[key] = make()
+            body = self._known[key] = make()
+        keys, bodies = self._shown.setdefault(tag, ([], []))
+        keys.append(key)
+        bodies.append(body)
         return body
+
+    def packed(self) -> list[PackedPieces]:
+        return [PackedPieces.pack(tag, *shown) for tag, shown in self._shown.items()]

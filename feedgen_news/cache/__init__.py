@@ -3,7 +3,7 @@
 from .codec import ParsedFile, Rows, decode_record, encode_record, prepare
 from .evaluate import CountedFeed, Counts, Evaluator, StoredFeed, Summary
 from .guard import CacheDamaged
-from .pieces import PieceStore
+from .pieces import PackedPieces, PieceStore
 from .storage import RecordCache, cache_file, open_cache
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "CountedFeed",
     "Counts",
     "Evaluator",
+    "PackedPieces",
     "ParsedFile",
     "PieceStore",
     "RecordCache",

@@ -8,13 +8,13 @@ import sqlite3
 
 from .guard import CacheDamaged
 
-SCHEMA_VERSION = 9  # bump with any change below: an older cache file is then started afresh
+SCHEMA_VERSION = 10  # bump with any change below: an older cache file is then started afresh
 # entries.quality and .heat are a record's editorial signals: they select and order curated
 # feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
 # row per record and value of a facet (topics, category, provider, type): the folded key, the
 # spelling, and copies of what a feed sorts and filters by, so a facet's feed is one index range.
 # entry_facets.digest: ``codec.record_digest``, so one pass tells which facet values changed.
-# pieces and piece_refs: rendered entries kept for the next build (cache/pieces.py).
+# pieces: rendered entries kept for the next build, a row per feed file (cache/pieces.py).
 # Not the URL, which only breaks ties of equal dates: the join to entries has it, and rows of
 # four facets each holding a URL twice (row and index) made the cache half as big again.
 SCHEMA = """
@@ -32,8 +32,10 @@ CREATE TABLE entry_facets (
     facet TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, relpath TEXT NOT NULL,
     name TEXT NOT NULL, is_published INTEGER NOT NULL, digest INTEGER NOT NULL
 );
-CREATE TABLE pieces (key BLOB PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE piece_refs (folder TEXT NOT NULL, tag TEXT NOT NULL, key BLOB NOT NULL);
+CREATE TABLE pieces (
+    folder TEXT NOT NULL, tag TEXT NOT NULL, keys BLOB NOT NULL, lengths BLOB NOT NULL,
+    body BLOB NOT NULL, PRIMARY KEY (folder, tag)
+);
 """
 # Secondary indexes: a fresh cache is bulk-loaded without them and they are built once at the
 # end (one sort instead of 100,000 random B-tree inserts).
@@ -43,10 +45,8 @@ CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
 CREATE INDEX entry_facets_newest
     ON entry_facets (facet, key, published DESC, relpath, is_published, digest);
 CREATE INDEX entry_facets_relpath ON entry_facets (relpath);
-CREATE INDEX piece_refs_folder ON piece_refs (folder, tag);
-CREATE INDEX piece_refs_key ON piece_refs (key);
 """
-_TABLES = ("meta", "files", "entries", "entry_facets", "pieces", "piece_refs")
+_TABLES = ("meta", "files", "entries", "entry_facets", "pieces")
 _META_ROWS = ("id", "generation")  # besides the fingerprint
 
 
