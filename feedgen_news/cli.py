@@ -111,6 +111,7 @@ def watch_command(quiet: bool, output_dir: Path, **options: Any) -> None:
             (output_dir, cache_dir),
             lambda changed: run(changed=changed),
             quiet,
+            fixed_clock=read_clock(options["now"]) is not None,
         )
     except FeedgenNewsError as exc:
         _fail_build(exc)
