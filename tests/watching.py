@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from feedgen_news.layout import LOCK_NAME
 from tests.helpers import CLI, open_files, published_links
 
 WAIT = 10.0  # seconds: a bound for a test to fail rather than hang, not a speed target
@@ -38,8 +39,14 @@ class Watch:
         return links(self.out)
 
     def building(self) -> bool:
-        """Whether it holds (or waits for) the output folder's lock: a rebuild is under way."""
-        return str((self.out / ".feedgen-news.lock").resolve()) in open_files(self.proc.pid)
+        """Whether a rebuild is under way (or waiting for another build)."""
+        return building(self.proc.pid, self.out)
+
+
+def building(pid: int, out: Path) -> bool:
+    """Whether process ``pid`` holds (or waits for) the output folder's lock: a build of it is
+    under way in that process."""
+    return str((out / LOCK_NAME).resolve()) in open_files(pid)
 
 
 def wait_for(what: str, done: Callable[[], bool], timeout: float = WAIT) -> None:
