@@ -144,3 +144,25 @@ def test_a_half_written_record_is_reported_once_then_published_when_complete(
     wait_for("the completed record", lambda: _url("half") in _links(watch.out))
     problems = [line for line in watch.lines() if PROBLEM in line]
     assert problems == [f"{watch.inp}/half.md:1: {PROBLEM}: no line '---' after line 1"]
+
+
+def test_a_record_leaves_a_curated_feeds_window_on_time_without_a_file_event(
+    tmp_path: Path,
+) -> None:
+    # A window of 0.0015 hours (5.4 s): a record published now leaves it by itself.
+    (tmp_path / "feedgen-news.toml").write_text(
+        '[[feeds]]\nslug = "fresh"\ntitle = "Fresh"\nmax_age_hours = 0.0015\n'
+    )
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_record(inp / "first.md", "first")
+    (inp / "fresh.md").write_text(_scheduled_text("fresh", datetime.now(UTC)))
+    feed = out / "feeds" / "fresh" / "rss.xml"
+    with watching(tmp_path, ["watch", inp, "-o", out, "--no-ping"]) as w:
+        assert _url("fresh").encode() in feed.read_bytes()
+        wait_for(
+            "the record out of the window",
+            lambda: _url("fresh").encode() not in feed.read_bytes(),
+            WAIT + 6,
+        )
+        wait_for("its line", lambda: len(w.lines()) == 3)
+        assert "max_age_hours window moved on: " in w.lines()[2]
