@@ -209,7 +209,7 @@ def serve_command(
         ]
         if given:
             fail(f"{', '.join(given)}: only with --watch INPUT_DIR", EXIT_USAGE)
-    if watch_dir is not None:
+    else:
         _serve_watch(output_dir, bind, port, watch_dir, quiet, config_path=config_path, **options)
     try:
         site, _ = load(config_path)
