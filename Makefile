@@ -46,9 +46,11 @@ screenshots: $(STAMP) system-deps
 	$(BIN)/python -m scripts.screenshots
 
 # Hugo runs as a peer when installed; installed here (root + apt-get) if missing, never by `test`.
+# Then the watch's latency at 100,000 records (its own section of benchmarks/results.md).
 bench: $(STAMP)
 	@bash .ci/hugo.sh
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.watch_latency
 
 clean:
 	rm -rf $(VENV) output .feedgen-news .mypy_cache .pytest_cache .ruff_cache

@@ -219,6 +219,31 @@ def count_rewritten(before: Snapshot, after: Snapshot) -> int:
     return sum(1 for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+# --- the report file --------------------------------------------------------------------------
+
+# The watch benchmark's section of the report file (``benchmarks.watch_latency``): a run of
+# this benchmark rewrites the rest and keeps it.
+SECTION_BEGIN = "<!-- watch latency: begin -->"
+SECTION_END = "<!-- watch latency: end -->"
+
+
+def watch_section(text: str) -> str:
+    """The watch benchmark's section of a report file's text, markers and all; "" if none."""
+    start, end = text.find(SECTION_BEGIN), text.find(SECTION_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(SECTION_END)] + "\n"
+
+
+def replace_section(text: str, section: str) -> str:
+    """A report file's text with the watch benchmark's section replaced (or appended)."""
+    marked = f"{SECTION_BEGIN}\n{section.rstrip()}\n{SECTION_END}\n"
+    old = watch_section(text)
+    if old:
+        return text.replace(old, marked)
+    return text.rstrip() + "\n\n" + marked if text.strip() else marked
+
+
 # --- data --------------------------------------------------------------------------------------
 
 
@@ -609,7 +634,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"[{n:,}] feedgen-news / Hugo: " + "; ".join(f"{k} {v}" for k, v in row.items()))
     text = report(results, gen_times, hugo_version, args.config)
     print(text)
-    args.output.write_text(text, encoding="utf-8")
+    kept = watch_section(args.output.read_text(encoding="utf-8")) if args.output.exists() else ""
+    args.output.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     _say(f"written to {args.output}")
     return 1 if any(r.failed for r in results) else 0
 

@@ -59,6 +59,9 @@ class BuildReport:
     changed_feed_urls: tuple[str, ...] = ()
     pings: tuple[str, ...] = ()  # one line when the WebSub hub could not be notified
     warnings: tuple[str, ...] = ()  # one line when the record cache was set aside and rebuilt
+    # When the output changes though no file does: the next release of a scheduled record, or
+    # a record leaving a curated feed's max_age_hours window (a watch wakes then).
+    next_change: datetime | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -219,16 +222,18 @@ def _build_once(
             cache, summary.duplicate_warnings, outside, input_dir, options.label
         )
         if options.strict and counts.rejected:
-            return BuildReport(counts, problems, 0, None, parsed)
+            return BuildReport(counts, problems, 0, None, parsed, next_change=counts.next_release)
         manifest = publish.read_manifest(output_dir)
+        expires = _moment(manifest.state.get("expires"))
         if (
             manifest.state.get("inputs") == inputs
-            and not _expired(manifest.state.get("expires"), options.now)
+            and (expires is None or options.now < expires)
             and all_present(output_dir, manifest)
         ):
             unchanged = PublishReport((), tuple(sorted(manifest.files)), ())
             feed_files = sum(1 for p in manifest.files if is_feed_file(p))
-            return BuildReport(counts, problems, feed_files, unchanged, parsed)
+            wake = _soonest(counts.next_release, expires)
+            return BuildReport(counts, problems, feed_files, unchanged, parsed, next_change=wake)
         defs = evaluator.feed_defs(summary)
         _check_feed_count(defs, site, input_dir, options.label)
         feeds = answer(defs, evaluator, site, manifest)
@@ -258,17 +263,29 @@ def _build_once(
             report = publication.commit(kept=kept, state=state)
     changed = tuple(site.url(p) for p in report.written if is_feed_file(p))
     pings = _ping(site, changed) if options.ping else ()
-    return BuildReport(counts, problems, len(feeds) * len(FORMATS), report, parsed, changed, pings)
+    feed_files = len(feeds) * len(FORMATS)
+    wake = _soonest(counts.next_release, expires)
+    return BuildReport(
+        counts, problems, feed_files, report, parsed, changed, pings, next_change=wake
+    )
 
 
-def _expired(expires: str | None, now: datetime) -> bool:
-    """Whether the last build's ``expires`` (see ``Evaluator.expires``) has come."""
+def _moment(expires: str | None) -> datetime | None:
+    """The last build's ``expires`` (see ``Evaluator.expires``)."""
     if expires is None:
-        return False
+        return None
     try:
-        return now >= datetime.fromisoformat(expires)
-    except (TypeError, ValueError):  # a manifest edited by hand: build again
-        return True
+        when = datetime.fromisoformat(expires)
+    except (TypeError, ValueError):
+        return _LONG_AGO
+    return when if when.tzinfo else _LONG_AGO  # a manifest edited by hand: build again
+
+
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
+
+
+def _soonest(*moments: datetime | None) -> datetime | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _ping(site: Site, changed: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
-from .build import DEFAULT_CACHE_DIR, BuildReport, build
 from .check import check_paths
 from .cli_messages import (
     EXIT_INTERNAL,
@@ -30,6 +28,8 @@ from .cli_messages import (
 )
 from .cli_options import (
     build_options,
+    build_settings,
+    builder,
     clock_options,
     config_option,
     follow_symlinks_option,
@@ -85,7 +85,7 @@ def build_command(quiet: bool, output_dir: Path, **options: Any) -> None:
     """Build every feed from the records in INPUT_DIR (default: seeds)."""
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
     try:
-        run, _ = _builder(output_dir, **options)
+        run, _, _ = builder(output_dir, **options)
         try:
             with sigterm_raises():  # a stopped build cleans up as after Ctrl-C
                 report = run(progress=progress)
@@ -105,63 +105,16 @@ def watch_command(quiet: bool, output_dir: Path, **options: Any) -> None:
     from . import watch  # only this command needs the watcher
 
     try:
-        run, cache_dir = _builder(output_dir, **options)
+        run, cache_dir, _ = builder(output_dir, **options)
         watch.watch(
             options["input_dir"],
             (output_dir, cache_dir),
             lambda changed: run(changed=changed),
             quiet,
+            fixed_clock=read_clock(options["now"]) is not None,
         )
     except FeedgenNewsError as exc:
         _fail_build(exc)
-
-
-def _builder(
-    output_dir: Path,
-    *,
-    input_dir: Path,
-    config_path: Path | None,
-    base_url: str | None,
-    limit: int | None,
-    unpublished: bool | None,
-    strict: bool,
-    cache_dir: Path | None,
-    jobs: int | None,
-    lock_timeout: float,
-    no_ping: bool,
-    follow_symlinks: bool,
-    force: bool,
-    allow_shrink: bool,
-    future: bool | None,
-    now: str | None,
-) -> tuple[Callable[..., BuildReport], Path]:
-    """``build`` with the options of the command line bound, and its cache folder."""
-    site, config_path = load(
-        config_path,
-        base_url=base_url,
-        limit=limit,
-        include_unpublished=unpublished,
-        include_future=future,
-    )
-    clock = read_clock(now)
-    if cache_dir is None:
-        cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
-    run = partial(
-        build,
-        input_dir,
-        output_dir,
-        site,
-        cache_dir=cache_dir,
-        strict=strict,
-        lock_timeout=lock_timeout,
-        jobs=jobs,
-        ping=not no_ping,
-        follow_symlinks=follow_symlinks,
-        force=force,
-        allow_shrink=allow_shrink,
-        now=clock,
-    )
-    return run, cache_dir
 
 
 def _fail_build(exc: FeedgenNewsError) -> NoReturn:
@@ -222,21 +175,94 @@ def check_command(
     help="Port (0: any free one).",
 )
 @config_option
-def serve_command(output_dir: Path, bind: str, port: int, config_path: Path | None) -> None:
-    """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds."""
+@click.option(
+    "--watch",
+    "watch_dir",
+    metavar="INPUT_DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Build INPUT_DIR into OUTPUT_DIR, then rebuild as its records are saved (as watch "
+    "does, with build's options below) while serving.",
+)
+@build_settings
+@click.pass_context
+def serve_command(
+    ctx: click.Context,
+    /,
+    output_dir: Path,
+    bind: str,
+    port: int,
+    config_path: Path | None,
+    watch_dir: Path | None,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Preview OUTPUT_DIR over HTTP: feed types, ETag/304, gzip, CORS on feeds; with --watch,
+    build it from INPUT_DIR and rebuild it from each saved record file while serving."""
     from . import serve_http  # only this command needs the HTTP server
 
+    if watch_dir is None:
+        given = [
+            max(param.opts, key=len)
+            for param in ctx.command.params
+            if param.name in {*options, "quiet"}
+            and ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT
+        ]
+        if given:
+            fail(f"{', '.join(given)}: only with --watch INPUT_DIR", EXIT_USAGE)
+    else:
+        _serve_watch(output_dir, bind, port, watch_dir, quiet, config_path=config_path, **options)
     try:
         site, _ = load(config_path)
-        serve_http.serve(
-            output_dir,
-            bind,
-            port,
-            site.cache_max_age,
-            lambda line: click.echo(line, err=True),
-            base_url=site.base_url,
-        )
+        with sigterm_raises():
+            serve_http.serve(
+                output_dir,
+                bind,
+                port,
+                site.cache_max_age,
+                _say,
+                base_url=site.base_url,
+            )
     except FeedgenNewsError as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:  # port in use, address not available
         fail(f"cannot listen on {printable(bind)}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+    except Terminated:  # it never writes: nothing to say about the feeds
+        fail("terminated", EXIT_TERMINATED)
+
+
+def _serve_watch(
+    output_dir: Path, bind: str, port: int, input_dir: Path, quiet: bool, **options: Any
+) -> NoReturn:
+    """``serve --watch``: the server bound first (a port in use stops it before any build),
+    answering from its own thread once the first build is published, while this thread
+    watches; it stops as ``watch`` stops (a build's errors and exit statuses)."""
+    from . import serve_http, watch
+
+    try:
+        run, cache_dir, site = builder(output_dir, input_dir=input_dir, **options)
+        server = serve_http.make_server(output_dir, bind, port, site.cache_max_age, _say)
+    except OSError as exc:
+        fail(f"cannot listen on {printable(bind)}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+    except FeedgenNewsError as exc:
+        _fail_build(exc)
+    with serve_http.in_background(server) as start:
+
+        def ready() -> None:
+            serve_http.announce(server, output_dir, site.base_url)
+            start()
+
+        try:
+            watch.watch(
+                input_dir,
+                (output_dir, cache_dir),
+                lambda changed: run(changed=changed),
+                quiet,
+                fixed_clock=read_clock(options["now"]) is not None,
+                ready=ready,
+            )
+        except FeedgenNewsError as exc:
+            _fail_build(exc)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)

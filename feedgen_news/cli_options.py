@@ -1,17 +1,18 @@
-"""The command line's options: the settings file, the clock and the options ``build`` and
-``watch`` share, read into a ``Site`` and library arguments."""
+"""The command line's options: the settings file, the clock and the options ``build``,
+``watch`` and ``serve --watch`` share, read into a ``Site`` and a ``build`` to call."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .build import DEFAULT_CACHE_DIR
+from .build import DEFAULT_CACHE_DIR, BuildReport, build
 from .config import DEFAULT_CONFIG_NAME, Site, load_site
 from .errors import ConfigError, printable
 
@@ -79,12 +80,68 @@ def load(config_path: Path | None, **overrides: Any) -> tuple[Site, Path | None]
 
 def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of ``build``, shared by ``watch``: the same options, the same builds."""
-    for option in reversed(_BUILD_OPTIONS):
+    for option in reversed(_FOLDER_OPTIONS + _BUILD_SETTINGS):
         f = option(f)
     return f
 
 
-_BUILD_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+def build_settings(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How ``build`` builds, without its folders and settings file: ``serve --watch``'s."""
+    for option in reversed(_BUILD_SETTINGS):
+        f = option(f)
+    return f
+
+
+def builder(
+    output_dir: Path,
+    *,
+    input_dir: Path,
+    config_path: Path | None,
+    base_url: str | None,
+    limit: int | None,
+    unpublished: bool | None,
+    strict: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    lock_timeout: float,
+    no_ping: bool,
+    follow_symlinks: bool,
+    force: bool,
+    allow_shrink: bool,
+    future: bool | None,
+    now: str | None,
+) -> tuple[Callable[..., BuildReport], Path, Site]:
+    """``build`` with the options of the command line bound; its cache folder and site."""
+    site, config_path = load(
+        config_path,
+        base_url=base_url,
+        limit=limit,
+        include_unpublished=unpublished,
+        include_future=future,
+    )
+    clock = read_clock(now)
+    if cache_dir is None:
+        cache_dir = (config_path.parent if config_path else Path()) / DEFAULT_CACHE_DIR
+    run = partial(
+        build,
+        input_dir,
+        output_dir,
+        site,
+        cache_dir=cache_dir,
+        strict=strict,
+        lock_timeout=lock_timeout,
+        jobs=jobs,
+        ping=not no_ping,
+        follow_symlinks=follow_symlinks,
+        force=force,
+        allow_shrink=allow_shrink,
+        now=clock,
+    )
+    return run, cache_dir, site
+
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+_FOLDER_OPTIONS: list[Decorator] = [
     click.argument("input_dir", default="seeds", type=click.Path(path_type=Path, file_okay=False)),
     click.option(
         "-o",
@@ -96,6 +153,8 @@ _BUILD_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         help="Folder to publish into.",
     ),
     config_option,
+]
+_BUILD_SETTINGS: list[Decorator] = [
     click.option("--base-url", help="Absolute URL the output folder is served at."),
     click.option(
         "--limit", type=click.IntRange(min=0), help="Entries per feed (0 = all; default 50)."

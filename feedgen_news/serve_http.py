@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.server
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -14,7 +16,7 @@ from .errors import ConfigError, printable
 from .serve import ALLOWED_METHODS, plain_response, respond
 from .serve_notes import base_url_warning, built_base_url, from_request
 
-__all__ = ["PreviewServer", "make_server", "serve"]
+__all__ = ["PreviewServer", "announce", "in_background", "make_server", "serve"]
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):
@@ -137,6 +139,17 @@ def serve(
             printable(f"{root}: no such folder to serve (build it first: feedgen-news build)")
         )
     server = make_server(root, bind, port, max_age, log)
+    announce(server, root, base_url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def announce(server: PreviewServer, root: Path, base_url: str | None) -> None:
+    """Log where ``server`` answers, and whether the feeds' links lead there."""
     host, actual_port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
     server.log(f"Serving {printable(str(root))} at http://{shown}:{actual_port}/ (Ctrl-C to stop)")
@@ -144,9 +157,16 @@ def serve(
     warning = links and base_url_warning(host, actual_port, links)
     if warning:
         server.log(warning)
+
+
+@contextmanager
+def in_background(server: PreviewServer) -> Iterator[Callable[[], None]]:
+    """``server``, bound; the callable yielded starts it answering from a thread of its own
+    (the main thread keeps the signals). It is stopped and closed on the way out."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        yield thread.start
     finally:
+        if thread.is_alive():
+            server.shutdown()
         server.server_close()

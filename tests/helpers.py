@@ -1,9 +1,11 @@
 """Helpers shared by several test modules (and scripts/screenshots.py): the test site, records
 and hostile text, record files, output folders as data, the CLI in a process of its own, mounts,
-a headless Chromium, stand-in images and where screenshots go."""
+a headless Chromium, stand-in images and where screenshots go, a WebSub hub stand-in, the output
+lock held as another build holds it, a process's open files."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -12,13 +14,17 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner, Result
@@ -27,7 +33,7 @@ from feedgen_news.cli import main
 from feedgen_news.config import Site
 from feedgen_news.errors import Problem
 from feedgen_news.feeddefs import FeedEntries, topic_feed
-from feedgen_news.layout import MANIFEST_NAME
+from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
 from feedgen_news.model import Image, Provider, Record, RelatedLink
 from feedgen_news.records import parse_record
 
@@ -355,3 +361,105 @@ def parse_within(
         signal.signal(signal.SIGALRM, previous)
     assert peak < budget_mb * 1024 * 1024, f"{relpath}: peak {peak:,} bytes"
     return result
+
+
+@dataclass
+class Received:
+    """One request the hub stand-in received; ``at`` is its ``time.monotonic()``."""
+
+    method: str
+    path: str
+    content_type: str
+    form: dict[str, list[str]]
+    at: float = 0.0
+
+
+@dataclass
+class Hub:
+    """A WebSub hub stand-in: answers with the scripted statuses in turn (then 204), or hangs;
+    while ``gate`` is clear, each request waits for it before answering."""
+
+    url: str
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    hang: bool = False
+    location: str = "https://elsewhere.example/hub"
+    release: threading.Event = field(default_factory=threading.Event)
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def pinged(self) -> set[str]:
+        """The feed URLs announced so far (every request a ``publish``)."""
+        assert all(r.form["hub.mode"] == ["publish"] for r in self.received)
+        return {r.form["hub.url"][0] for r in self.received}
+
+
+@contextmanager
+def running_hub() -> Iterator[Hub]:
+    """A hub stand-in on a free port of 127.0.0.1, recording every request it receives."""
+    state = Hub(url="")
+    state.gate.set()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode("ascii")
+            state.received.append(
+                Received(
+                    "POST",
+                    self.path,
+                    self.headers.get("Content-Type", ""),
+                    parse_qs(body, keep_blank_values=True, strict_parsing=True),
+                    time.monotonic(),
+                )
+            )
+            if state.hang:
+                state.release.wait(30)
+                return
+            state.gate.wait(30)
+            status = state.statuses.pop(0) if state.statuses else 204
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", state.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
+    try:
+        yield state
+    finally:
+        state.release.set()
+        state.gate.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def holding_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder's build lock, as another build would."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+def open_files(pid: int) -> set[str]:
+    """What a process has open, as /proc/PID/fd names it."""
+    fds = Path(f"/proc/{pid}/fd")
+    found: set[str] = set()
+    for fd in fds.iterdir() if fds.is_dir() else []:
+        try:
+            found.add(str(fd.readlink()))
+        except OSError:
+            continue  # closed meanwhile
+    return found

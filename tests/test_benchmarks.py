@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import baseline, hugo_site  # noqa: E402 - needs the path above
+from benchmarks import baseline, hugo_site, watch_latency, watch_report  # noqa: E402 - path
 from benchmarks.generate import (  # noqa: E402
     CATEGORIES,
     END,
@@ -34,13 +34,17 @@ from benchmarks.generate import (  # noqa: E402
 from benchmarks.run import (  # noqa: E402
     FEEDGEN_NEWS,
     HUGO,
+    SECTION_BEGIN,
+    SECTION_END,
     Step,
     ToolResult,
     count_rewritten,
     link_copy,
+    replace_section,
     report,
     run_measured,
     snapshot,
+    watch_section,
 )
 from tests.helpers import SEED_FILE, tree  # noqa: E402
 
@@ -290,3 +294,39 @@ def test_report_gives_feedgen_news_over_hugo_when_hugo_ran() -> None:
     row = "| 100,000 | 13.90 s / 29.80 s = 0.47x | 0.69 s / 24.50 s = 0.028x | — | — "
     assert row + "| 181 MiB / 3174 MiB = 0.057x |" in lines
     assert "against Hugo" not in report([ours], {100_000: None})
+
+
+def test_watch_latency_times_each_edit_a_burst_and_the_idle_watch(tmp_path: Path) -> None:
+    """The issue's latency scenario at 1,000 records and a few edits: what it measures, never
+    how fast (make bench runs it at 100,000)."""
+    records = tmp_path / "records"
+    generate(records, 1000, seed=6)
+    pristine = tree(records)
+    result = watch_latency.measure(
+        1000, records, tmp_path / "work", edits=3, spacing=0.3, burst=30, idle=0.5
+    )
+    assert [e.kind for e in result.edits] == ["new", "changed", "deleted"]
+    for edit in result.edits:  # each edit of the newest story rewrites the `all` feed at least
+        assert edit.feeds >= 3 and edit.to_feeds is not None and edit.to_ping is not None
+    assert result.burst == 30 and result.burst_published is not None
+    assert result.burst_rebuilds >= 1
+    assert list(result.rss) == [
+        "after the first build",
+        "after the edits",
+        "after the burst",
+        "after 0.5 s idle",
+    ]
+    assert tree(records) == pristine  # linked, and every save replaced a link
+    text = watch_report.report(result)
+    assert "\n| all (3) | " in text
+    assert "| 30 new files, each renamed into place | " in text
+
+
+def test_the_watch_section_survives_a_run_of_the_build_benchmark() -> None:
+    section = "## Watch latency\n\n| a | b |\n"
+    once = replace_section("# feedgen-news benchmark\n\nold table\n", section)
+    assert once.endswith(f"{SECTION_BEGIN}\n## Watch latency\n\n| a | b |\n{SECTION_END}\n")
+    again = replace_section(once, "## Watch latency\n\nnew\n")
+    assert again.count(SECTION_BEGIN) == 1 and "new\n" in again and "| a | b |" not in again
+    assert watch_section("# new report\n") == ""
+    assert watch_section(again).startswith(SECTION_BEGIN)

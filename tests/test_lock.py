@@ -22,7 +22,7 @@ import pytest
 
 from benchmarks.generate import generate
 from feedgen_news.layout import LOCK_NAME, MANIFEST_NAME
-from tests.helpers import CLI
+from tests.helpers import CLI, holding_lock
 from tests.helpers import comparable as _comparable
 from tests.helpers import tree as _tree
 
@@ -53,18 +53,6 @@ def _stamps(root: Path) -> dict[str, tuple[int, int]]:
         st = p.stat()
         stamps[p.relative_to(root).as_posix()] = (st.st_ino, st.st_mtime_ns)
     return stamps
-
-
-@contextmanager
-def holding_lock(out: Path) -> Iterator[None]:
-    """Hold the output folder's build lock, as another build would."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture(scope="module")

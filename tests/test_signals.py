@@ -26,7 +26,7 @@ import pytest
 from benchmarks.generate import generate
 from feedgen_news.cache import cache_file
 from feedgen_news.layout import LOCK_NAME
-from tests.helpers import CLI, child_pids, comparable, is_alive, tree
+from tests.helpers import CLI, child_pids, comparable, is_alive, open_files, tree
 
 RECORDS = 3000  # a build of a few seconds: long enough to be stopped in either phase
 TEMPORARY = ".feedgen-news-tmp"
@@ -149,17 +149,6 @@ def _locks(corpus: Corpus, output: Path, cache: Path) -> set[str]:
     }
 
 
-def _open_files(pid: int) -> set[str]:
-    fds = Path(f"/proc/{pid}/fd")
-    found: set[str] = set()
-    for fd in fds.iterdir() if fds.is_dir() else []:
-        try:
-            found.add(str(fd.readlink()))
-        except OSError:
-            continue  # closed meanwhile
-    return found
-
-
 def _assert_next_build_publishes_the_new_feeds(corpus: Corpus, output: Path, cache: Path) -> None:
     """At once (--lock-timeout 0: no worker holds a lock), and exactly like a pristine build."""
     result = _run(_args(corpus.new_input, output, cache, "--lock-timeout", "0"), corpus.work)
@@ -204,7 +193,7 @@ def test_workers_die_with_a_killed_parent_and_hold_no_lock(corpus: Corpus, phase
         if phase == "rendering":  # long after the workers started: what they inherited is open
             locks = _locks(corpus, output, cache)
             for pid in build.workers:
-                assert not _open_files(pid) & locks, f"worker {pid} holds a lock file open"
+                assert not open_files(pid) & locks, f"worker {pid} holds a lock file open"
         os.kill(build.proc.pid, signal.SIGKILL)
         assert build.proc.wait(timeout=30) == -signal.SIGKILL
         deadline = time.monotonic() + 10

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -18,74 +14,17 @@ from feedgen_news.build import build
 from feedgen_news.config import Site
 from feedgen_news.render.formats import FORMATS
 from feedgen_news.websub import PingResult, ping, summarize
-from tests.helpers import write_record
+from tests.helpers import Hub, running_hub, write_record
 
 FEED_A = "https://news.example.org/topics/ai/feed.json"
 FEED_B = "https://news.example.org/topics/ai/atom.xml"
 FEED_C = "https://news.example.org/all/rss.xml"
 
 
-@dataclass
-class Received:
-    method: str
-    path: str
-    content_type: str
-    form: dict[str, list[str]]
-
-
-@dataclass
-class Hub:
-    """A hub stand-in: answers with the scripted statuses in turn (then 204), or hangs."""
-
-    url: str
-    received: list[Received] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    hang: bool = False
-    location: str = "https://elsewhere.example/hub"
-    release: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def hub() -> Iterator[Hub]:
-    state = Hub(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length).decode("ascii")
-            state.received.append(
-                Received(
-                    "POST",
-                    self.path,
-                    self.headers.get("Content-Type", ""),
-                    parse_qs(body, keep_blank_values=True, strict_parsing=True),
-                )
-            )
-            if state.hang:
-                state.release.wait(30)
-                return
-            status = state.statuses.pop(0) if state.statuses else 204
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", state.location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    try:
+    with running_hub() as state:
         yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 class Sleeps(list[float]):
