@@ -26,12 +26,13 @@ from .cache import (
     prepare,
 )
 from .config import Site
-from .errors import ConfigError, Problem, printable
-from .feeddefs import FeedDef, FeedEntries, describe_kinds
-from .ingest import Progress, check_input, parse_fingerprint, problems_to_report, sync, update
+from .errors import Problem
+from .feeddefs import FeedEntries
+from .ingest import Progress, parse_fingerprint, problems_to_report, sync, update
 from .layout import OutputFile
 from .model import NO_EDITORIAL, Editorial, Record
 from .plan import all_present, answer, inputs_digest, plan
+from .preflight import check_feed_count, check_folders
 from .publish import PublishReport
 from .records import scan_record_files
 from .render import is_feed_file, output_paths, render_site
@@ -177,7 +178,7 @@ def build(
         now if now is not None else datetime.now(UTC),
         changed,
     )
-    _check_folders(input_dir, output_dir, options.cache_dir)
+    check_folders(input_dir, output_dir, options.cache_dir)
     run = partial(_build_once, input_dir, output_dir, site, options)
     try:
         return run()
@@ -235,7 +236,7 @@ def _build_once(
             wake = _soonest(counts.next_release, expires)
             return BuildReport(counts, problems, feed_files, unchanged, parsed, next_change=wake)
         defs = evaluator.feed_defs(summary)
-        _check_feed_count(defs, site, input_dir, options.label)
+        check_feed_count(defs, site, input_dir, options.label)
         feeds = answer(defs, evaluator, site, manifest)
         planned = output_paths(feeds)
         if not options.allow_shrink:
@@ -296,35 +297,3 @@ def _ping(site: Site, changed: tuple[str, ...]) -> tuple[str, ...]:
 
     failure = websub.summarize(site.hub, websub.ping(site.hub, changed))
     return (failure,) if failure else ()
-
-
-def _check_feed_count(
-    defs: Sequence[FeedDef], site: Site, input_dir: Path, label: str | None
-) -> None:
-    """Refuse, before writing anything, a build that would publish more than ``max_feeds``."""
-    feeds = len(defs) * len(FORMATS)
-    if feeds > site.max_feeds:
-        raise ConfigError(
-            f"{printable(str(input_dir) if label is None else label)}: this build would publish "
-            f"{feeds} feeds ({describe_kinds(defs)}, in {len(FORMATS)} formats), more than "
-            f"max_feeds = {site.max_feeds}; nothing written"
-        )
-
-
-def _check_folders(input_dir: Path, output_dir: Path, cache_dir: Path) -> None:
-    check_input(input_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ConfigError(f"{printable(str(output_dir))}: output path exists and is not a folder")
-    guard.check_under_folder(output_dir, "output path")
-    guard.check_under_folder(cache_dir, "cache path")
-    out = output_dir.resolve()
-    if input_dir.resolve() == out or input_dir.resolve().is_relative_to(out):
-        raise ConfigError(
-            f"{printable(str(output_dir))}: the output folder must not contain the input folder"
-        )
-    if cache_dir.exists() and not cache_dir.is_dir():
-        raise ConfigError(f"{printable(str(cache_dir))}: cache path exists and is not a folder")
-    if cache_dir.resolve().is_relative_to(out):
-        raise ConfigError(
-            f"{printable(str(cache_dir))}: the cache must live outside the output folder"
-        )

@@ -8,7 +8,7 @@ import sqlite3
 
 from .guard import CacheDamaged
 
-SCHEMA_VERSION = 10  # bump with any change below: an older cache file is then started afresh
+SCHEMA_VERSION = 11  # bump with any change below: an older cache file is then started afresh
 # entries.quality and .heat are a record's editorial signals: they select and order curated
 # feeds and are never in the record's blob, which is all a renderer sees. entry_facets has one
 # row per record and value of a facet (topics, category, provider, type): the folded key, the
@@ -40,7 +40,7 @@ CREATE TABLE pieces (
 # Secondary indexes: a fresh cache is bulk-loaded without them and they are built once at the
 # end (one sort instead of 100,000 random B-tree inserts).
 INDEXES = """
-CREATE INDEX entries_url_key ON entries (url_key, is_published);
+CREATE INDEX entries_url_key ON entries (url_key, is_published, published);
 CREATE INDEX entries_newest ON entries (is_published, published DESC, url);
 CREATE INDEX entry_facets_newest
     ON entry_facets (facet, key, published DESC, relpath, is_published, digest);
