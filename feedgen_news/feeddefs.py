@@ -27,7 +27,8 @@ FACET_KINDS: dict[str, FeedKind] = {
     TYPE: "type",
 }
 # How lists of feeds (the index page, OPML) group them: each kind under its heading, in this
-# order; within a kind, facet feeds by slug and curated feeds in the config's order.
+# order; within a kind, facet feeds by name as people read it (folded: case and accents aside;
+# a provider's slug is its domain) and curated feeds in the config's order.
 KIND_GROUPS: tuple[tuple[FeedKind, str], ...] = (
     ("all", "Everything"),
     ("topic", "Topics"),
@@ -97,15 +98,15 @@ def curated_feed(curated: CuratedFeed, site: Site) -> FeedDef:
 
 
 def site_feeds(values: Iterable[tuple[str, str, str]], site: Site) -> list[FeedDef]:
-    """Every feed of the site: `all` first, then each facet's feeds by slug (topics,
-    categories, providers, types), then the curated feeds in the config's order.
+    """Every feed of the site: `all` first, then each facet's feeds by folded name, then
+    slug (topics, categories, providers, types), then the curated feeds in the config's order.
 
     ``values`` is ``(facet, key, name)``: one spelling per facet value (the cache gives the
     first in path order), of the facets the site publishes.
     """
     facets = sorted(
         (facet_feed(facet, key, name, site) for facet, key, name in values),
-        key=lambda f: (_RANK[f.kind], f.slug),
+        key=lambda f: (_RANK[f.kind], fold(f.name), f.slug),
     )
     curated = [curated_feed(c, site) for c in site.feeds]
     return [all_feed(site), *facets, *curated]
@@ -118,7 +119,7 @@ def group_of(feed: FeedDef) -> str:
 
 def by_kind(listings: Sequence[L]) -> list[tuple[FeedKind, str, list[L]]]:
     """``(kind, heading, listings)`` for each kind with a feed, in ``KIND_GROUPS`` order; each
-    group's feeds in the order given (the evaluator's: by slug, curated in config order)."""
+    group's feeds in the order given (the evaluator's: by name, curated in config order)."""
     groups: dict[FeedKind, list[L]] = {}
     for listing in listings:
         groups.setdefault(listing.feed.kind, []).append(listing)

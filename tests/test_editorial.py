@@ -518,3 +518,22 @@ def test_a_rebuild_with_no_changed_file_still_drops_a_record_that_aged_out(tmp_p
     links, written = fresh(datetime(2024, 1, 5, 10, tzinfo=UTC))  # b is 49 hours old
     assert links == ["c"]
     assert "feeds/fresh/rss.xml" in written and "categories/news/rss.xml" not in written
+
+
+def test_facet_feeds_are_listed_by_name_as_people_read_them() -> None:
+    """A provider's slug comes from its domain: lists order by the name people see."""
+    records = [
+        story("a.txt", 1, category="zoology", provider=Provider("Zeta News", "https://a.example")),
+        story("b.txt", 2, category="Arts", provider=Provider("alpha Wire", "https://z.example")),
+        story("c.txt", 3, category="Économie", provider=Provider("Mid Desk", "https://m.example")),
+    ]
+    feeds = evaluate_records(records, Site(facets=ALL_FACETS), now=NOW)
+    names = [(f.feed.kind, f.feed.name) for f in feeds if f.feed.kind in ("category", "provider")]
+    assert names == [
+        ("category", "Arts"),
+        ("category", "Économie"),
+        ("category", "zoology"),
+        ("provider", "alpha Wire"),
+        ("provider", "Mid Desk"),
+        ("provider", "Zeta News"),
+    ]

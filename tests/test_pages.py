@@ -271,6 +271,7 @@ def test_only_absolute_http_urls_and_the_sites_own_files_are_linked() -> None:
     urls = doc.xpath("//@href | //@src")
     own = {"#main", "../../index.html", "rss.xml", "atom.xml", "feed.json", "../../feeds.opml"}
     own |= {"index.html", "../aws-ai/index.html"}  # the entries' topics
+    own |= {"../../categories/news/index.html"}  # and category
     assert urls and all(u.startswith(("https://", "http://")) or u in own for u in urls)
     article = doc.xpath("//ol[@class='entries']/li/article")[1]
     assert article.findall(".//img") == []  # data: image dropped
@@ -364,3 +365,18 @@ def test_index_and_topic_page_link_each_other_by_relative_file_names() -> None:
         "../ai/index.html",
         "index.html",
     ]
+
+
+def test_an_entry_links_its_category_page_where_category_feeds_are_published() -> None:
+    doc = parse(render_topic_page(by_slug(topics(), "aws-ai"), SITE))
+    (category,) = doc.xpath("//article/p[starts-with(., 'Category:')]/a")
+    assert (category.text, category.get("href")) == ("news", "../../categories/news/index.html")
+    assert doc.xpath("//article/p[starts-with(., 'Category:')]")[0].text_content() == (
+        "Category: news"
+    )
+    topics_only = replace(SITE, facets=("topics",))
+    doc = parse(render_topic_page(by_slug(topics(site=topics_only), "aws-ai"), topics_only))
+    assert doc.xpath("//article/p[starts-with(., 'Category:')]")[0].text_content() == (
+        "Category: news"
+    )
+    assert doc.xpath("//article/p[starts-with(., 'Category:')]/a") == []

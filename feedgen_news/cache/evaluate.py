@@ -190,7 +190,7 @@ class Evaluator:
 
     def feed_defs(self, summary: Summary) -> list[FeedDef]:
         """Every feed of the site: `all`, each value of each published facet with a visible
-        record (by slug), then the curated feeds."""
+        record (by name), then the curated feeds."""
         self._exclude(summary.losers)
         return site_feeds(self._facet_values(), self._site)
 

@@ -17,7 +17,6 @@ from functools import partial
 
 from ..config import Site
 from ..feeddefs import FeedEntries, FeedListing, by_kind, group_of
-from ..keys import TOPICS
 from ..layout import INDEX_PAGE, OPML_FILE, feed_file, relative_link
 from ..markup import PAGE_CSP, escape_html
 from .embed import embed_snippets_html
@@ -234,12 +233,10 @@ def _summary(entries: FeedListing) -> str:
 def _latest(
     entries: FeedEntries, here: str, site: Site, *, heading: str, pieces: Pieces = fresh
 ) -> str:
-    # Topics link to their pages only where the site publishes topic feeds.
-    topic_pages = TOPICS in site.facets
     if entries.records:
         tag = page_piece_tag(here)
         items = "".join(
-            pieces(tag, i, partial(page_entry, record, here, topic_pages)).decode()
+            pieces(tag, i, partial(page_entry, record, here, site.facets)).decode()
             for i, record in enumerate(entries.records)
         )
         body = f'<ol class="entries">\n{items}</ol>\n'
