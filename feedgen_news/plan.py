@@ -186,6 +186,20 @@ def _render_and_stage(task: _Task, site: Site, root: Path, keys: PieceKeys) -> _
     return _Rendered(staged, task.stored.feed.folder, pieces.packed())
 
 
+# Pieces this process rendered lately, for the other feeds that show the same entries (a record
+# is in `all`, its topics, category, provider...), this build or a watch's next. Keys name all
+# a piece depends on, so none is ever stale; the bound keeps memory flat (~50 MB at most).
+_recent: dict[bytes, bytes] = {}
+_RECENT_MAX = 20_000
+
+
+def _remember(key: bytes, body: bytes) -> bytes:
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[key] = body
+    return body
+
+
 class _Pieces:
     """A feed's entry pieces: those kept by earlier builds, else rendered now; remembers what
     each of its files shows, to be kept in turn (``packed``)."""
@@ -199,9 +213,9 @@ class _Pieces:
 
     def __call__(self, tag: str, position: int, make: Callable[[], bytes]) -> bytes:
         key = self._keys(tag, self._stored.blobs[position])
-        body = self._known.get(key)
+        body = self._known.get(key) or _recent.get(key)
         if body is None:
-            body = self._known[key] = make()
+            body = self._known[key] = _remember(key, make())
         keys, bodies = self._shown.setdefault(tag, ([], []))
         keys.append(key)
         bodies.append(body)
