@@ -240,8 +240,8 @@ def test_topic_page_entry_shows_every_record_fact() -> None:
     )
     tags = article.xpath("p[starts-with(., 'Topics:')]/a")
     assert [(a.text, a.get("href")) for a in tags] == [
-        ("AI", "../ai/index.html"),
-        ("AWS AI", "index.html"),
+        ("AI", "../../topics/ai/index.html"),
+        ("AWS AI", "../../topics/aws-ai/index.html"),
     ]
 
 
@@ -270,7 +270,7 @@ def test_only_absolute_http_urls_and_the_sites_own_files_are_linked() -> None:
     doc = parse(render_topic_page(by_slug(topics(), "ai"), SITE))
     urls = doc.xpath("//@href | //@src")
     own = {"#main", "../../index.html", "rss.xml", "atom.xml", "feed.json", "../../feeds.opml"}
-    own |= {"index.html", "../aws-ai/index.html"}  # the entries' topics
+    own |= {"../../topics/ai/index.html", "../../topics/aws-ai/index.html"}  # entries' topics
     own |= {"../../categories/news/index.html"}  # and category
     assert urls and all(u.startswith(("https://", "http://")) or u in own for u in urls)
     article = doc.xpath("//ol[@class='entries']/li/article")[1]
@@ -361,9 +361,10 @@ def test_index_and_topic_page_link_each_other_by_relative_file_names() -> None:
     assert page.xpath("//nav[@aria-label='Breadcrumb']/a/@href") == ["../../index.html"]
     assert page.xpath("//footer//a/@href") == ["../../index.html"]
     assert page.xpath("//ul[@class='formats']/li/a/@href") == ["rss.xml", "atom.xml", "feed.json"]
+    # An entry's links go up to the output folder and down again: the same bytes on every page.
     assert page.xpath("//article//p[starts-with(., 'Topics:')]/a/@href") == [
-        "../ai/index.html",
-        "index.html",
+        "../../topics/ai/index.html",
+        "../../topics/aws-ai/index.html",
     ]
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..keys import CATEGORY, TOPICS, slugify
-from ..layout import facet_folder, page_html, relative_link, topic_folder
+from ..layout import facet_folder, page_html, topic_folder
 from ..markup import escape_html, human_date, iso_time
 from ..model import Image, Record
 from ..urls import is_http_url
 from .entry_html import summary_text
 
 
-def page_entry(record: Record, here: str, facets: tuple[str, ...]) -> bytes:
-    """The entry's ``<li>``, its links relative to the page ``here``; its category and topics
-    link to their pages where the site publishes those ``facets``."""
+def page_entry(record: Record, root: str, facets: tuple[str, ...]) -> bytes:
+    """The entry's ``<li>``; its category and topics link to their pages where the site
+    publishes those ``facets``, through ``root``: the way up from the page to the output
+    folder (``../../``), so pages at one depth show the same bytes for the same record."""
     title = escape_html(record.title)
     heading = (
         f'<a href="{escape_html(record.url)}">{title}</a>' if is_http_url(record.url) else title
@@ -55,13 +56,13 @@ def page_entry(record: Record, here: str, facets: tuple[str, ...]) -> bytes:
     if record.category and record.category.strip():
         name = escape_html(record.category.strip())
         if CATEGORY in facets:
-            page = relative_link(here, page_html(facet_folder(CATEGORY, slugify(record.category))))
+            page = root + page_html(facet_folder(CATEGORY, slugify(record.category)))
             name = f'<a href="{escape_html(page)}">{name}</a>'
         parts.append(f'<p class="meta">Category: {name}</p>\n')
     topics = [t for t in record.topics if t.strip()]
     if topics:
         if TOPICS in facets:
-            links = [(relative_link(here, page_html(topic_folder(slugify(t)))), t) for t in topics]
+            links = [(root + page_html(topic_folder(slugify(t))), t) for t in topics]
             tags = ", ".join(
                 f'<a href="{escape_html(u)}">{escape_html(name.strip())}</a>' for u, name in links
             )

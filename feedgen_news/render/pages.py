@@ -234,9 +234,9 @@ def _latest(
     entries: FeedEntries, here: str, site: Site, *, heading: str, pieces: Pieces = fresh
 ) -> str:
     if entries.records:
-        tag = page_piece_tag(here)
+        tag, root = page_piece_tag(here), to_root(here)
         items = "".join(
-            pieces(tag, i, partial(page_entry, record, here, site.facets)).decode()
+            pieces(tag, i, partial(page_entry, record, root, site.facets)).decode()
             for i, record in enumerate(entries.records)
         )
         body = f'<ol class="entries">\n{items}</ol>\n'
@@ -246,8 +246,14 @@ def _latest(
 
 
 def page_piece_tag(here: str) -> str:
-    """A page's entries link relative to it: its pieces are its own, tagged with its path."""
-    return f"page:{here}"
+    """A page's entries link to other pages through the way up to the output folder: pages at
+    one depth share their pieces."""
+    return f"page:{to_root(here)}"
+
+
+def to_root(here: str) -> str:
+    """The relative way from the output file ``here`` up to the output folder."""
+    return "../" * here.count("/")
 
 
 def _embed_section(entries: FeedEntries, site: Site) -> str:
