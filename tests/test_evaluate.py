@@ -3,6 +3,8 @@ duplicates, folding, order, limit), on an in-memory cache as ``check`` uses it."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from feedgen_news.build import evaluate_records
 from feedgen_news.cache import Evaluator, ParsedFile, RecordCache, prepare
 from feedgen_news.config import Site
@@ -41,6 +43,22 @@ def test_newest_first_ties_broken_by_url_and_limited() -> None:
     assert [r.url for r in topics[1].records] == ["https://e.org/a", "https://e.org/b"]
     assert topics[1].total == 3
     assert len(evaluate_records(records, Site(limit=0))[1].records) == 3
+
+
+def test_ties_at_the_limit_and_dates_before_1970_in_a_facet_feed() -> None:
+    """A facet feed reads only the rows from its `limit`-th newest date on: ties there are
+    still broken by URL, and a feed of old records (negative timestamps) keeps them all."""
+    old = datetime(1960, 5, 1, tzinfo=UTC)
+    records = [
+        record(1, path="a.txt", url="https://e.org/z", topics=("x",), published=old),
+        record(2, path="b.txt", url="https://e.org/a", topics=("x",), published=old),
+        record(3, path="c.txt", url="https://e.org/m", topics=("x",), published=old),
+        record(4, path="d.txt", url="https://e.org/q", topics=("y",), published=old),
+    ]
+    x = evaluate_records(records, Site(limit=2))[1]
+    assert [r.url for r in x.records] == ["https://e.org/a", "https://e.org/m"]
+    (y,) = [f for f in evaluate_records(records, Site(limit=5)) if f.feed.key == "y"]
+    assert [r.url for r in y.records] == ["https://e.org/q"]
 
 
 def test_records_without_topics_are_only_in_all() -> None:

@@ -83,6 +83,7 @@ class CountedFeed:
 
 
 _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
+_EARLIEST = -(2**63)  # below every stored date (microseconds; dates before 1970 are negative)
 
 
 class Evaluator:
@@ -264,11 +265,20 @@ class Evaluator:
                 total = self._db.execute(
                     f"SELECT COUNT(*) FROM entry_facets t WHERE {where}", params
                 ).fetchone()[0]
+            # Ties on the date are broken by URL, which the index does not hold: sorting by it
+            # would read every row of the value. So first the date of the `limit`-th newest
+            # (from the index alone), then only rows from that date on are joined and sorted.
+            cutoff = ""
+            if limit > 0:
+                cutoff = (
+                    "AND t.published >= COALESCE((SELECT t.published FROM entry_facets t "
+                    f"WHERE {where} ORDER BY t.published DESC LIMIT 1 OFFSET ?), {_EARLIEST}) "
+                )
             rows = self._db.execute(
                 "SELECT t.published, e.record FROM entry_facets t "
-                f"JOIN entries e ON e.relpath = t.relpath WHERE {where} "
+                f"JOIN entries e ON e.relpath = t.relpath WHERE {where} {cutoff}"
                 "ORDER BY t.published DESC, e.url LIMIT ?",
-                (*params, limit),
+                (*params, *((*params, limit - 1) if limit > 0 else ()), limit),
             ).fetchall()
         else:
             assert feed.selector is not None
