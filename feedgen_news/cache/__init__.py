@@ -1,7 +1,8 @@
 """The record cache (SQLite): storage, its codec, and the one evaluator of feed definitions."""
 
+from .answers import CountedFeed, Counts, StoredFeed, Summary
 from .codec import ParsedFile, Rows, decode_record, encode_record, prepare
-from .evaluate import CountedFeed, Counts, Evaluator, StoredFeed, Summary
+from .evaluate import Evaluator
 from .guard import CacheDamaged
 from .pieces import PackedPieces, PieceStore
 from .storage import RecordCache, cache_file, open_cache

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -19,68 +18,12 @@ import msgspec
 from ..config import Site
 from ..curated import Selector
 from ..errors import Problem, printable
-from ..feeddefs import FACET_KINDS, FeedDef, FeedEntries, site_feeds
+from ..feeddefs import FACET_KINDS, FeedDef, site_feeds
 from ..keys import PROVIDER, fold
-from .codec import db_path, decode, decode_record, encode, micros, moment
+from .answers import CountedFeed, Counts, StoredFeed, Summary, stored_feed
+from .codec import db_path, decode, encode, micros, moment
 from .curated import CuratedQuery, curated_query
-from .guard import CacheDamaged
 from .storage import RecordCache
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    files: int
-    published: int  # records that will appear in feeds (visible, after de-duplication)
-    held_back: int  # published: false, not included
-    rejected: int
-    duplicates: int
-    scheduled: int = 0  # published later than the build's clock: held back until then
-    next_release: datetime | None = None  # the earliest of those times
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What the publishing rules make of the cache's records, besides the feeds themselves."""
-
-    counts: Counts
-    losers: frozenset[str]  # paths of records that lose to a duplicate sourceUrl
-    duplicate_warnings: tuple[Problem, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFeed:
-    """A feed as the cache answers it: its definition, counts and newest records still encoded,
-    so a build can tell which feeds changed and decode only those (a ``FeedListing``)."""
-
-    feed: FeedDef
-    total: int
-    newest: datetime | None
-    blobs: tuple[bytes, ...]
-    content: str | None = None  # a facet feed's (``CountedFeed.content``), once compared
-
-    @property
-    def shown(self) -> int:
-        return len(self.blobs)
-
-    def load(self) -> FeedEntries:
-        records = tuple(decode_record(blob) for blob in self.blobs)
-        return FeedEntries(self.feed, records, self.total)
-
-
-@dataclass(frozen=True, slots=True)
-class CountedFeed:
-    """A facet feed known by its counts alone (``Evaluator.counted``): a build whose feed's
-    ``content`` matches its last one's keeps its files without reading a record."""
-
-    feed: FeedDef
-    total: int
-    newest: datetime | None
-    content: str  # changes whenever a record the feed selects (or its total) does
-
-    @property
-    def shown(self) -> int:
-        return self.total if self.feed.limit <= 0 else min(self.total, self.feed.limit)
-
 
 _SUMMARY = msgspec.msgpack.Decoder(tuple[str, Summary])
 _EARLIEST = -(2**63)  # below every stored date (microseconds; dates before 1970 are negative)
@@ -299,7 +242,7 @@ class Evaluator:
             ).fetchall()
             total = found[0][2] if found else 0
             rows = [(published, record) for published, record, _ in found]
-        return _stored(feed, total, rows)
+        return stored_feed(feed, total, rows)
 
     def _curated(self, selector: Selector) -> CuratedQuery:
         """A curated feed's query. Its ``providers`` name a provider by domain, or by name:
@@ -337,13 +280,3 @@ class Evaluator:
                 if oldest is not None:
                     ends.append(moment(oldest) + timedelta(hours=feed.selector.max_age_hours))
         return min(ends, default=None)
-
-
-def _stored(feed: FeedDef, total: int, rows: Sequence[tuple[int, bytes]]) -> StoredFeed:
-    # Not always the first row: a curated feed may rank by heat or quality.
-    newest = moment(max(when for when, _ in rows)) if rows else None
-    blobs = tuple(blob for _, blob in rows)
-    # The build hashes these before any is decoded: a text value in a BLOB column is damage.
-    if not all(type(blob) is bytes for blob in blobs):
-        raise CacheDamaged("a stored record cannot be decoded")
-    return StoredFeed(feed, total, newest, blobs)
