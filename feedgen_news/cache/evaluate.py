@@ -42,6 +42,7 @@ class Evaluator:
         self._providers: dict[str, set[str]] | None = None  # folded name -> provider keys
         # (facet, key) -> (visible records, newest, sum of their digests): see ``counted``
         self._facet_counts: dict[tuple[str, str], tuple[int, int, int]] = {}
+        self._visible_records: int | None = None
         self._now_us = micros(self._now)  # the same moment as SQL compares it
 
     def _visible(self, table: str = "") -> str:
@@ -136,6 +137,7 @@ class Evaluator:
         """Every feed of the site: `all`, each value of each published facet with a visible
         record (by name), then the curated feeds."""
         self._exclude(summary.losers)
+        self._visible_records = summary.counts.published  # the `all` feed's total
         return site_feeds(self._facet_values(), self._site)
 
     def _exclude(self, losers: frozenset[str]) -> None:
@@ -189,7 +191,11 @@ class Evaluator:
         limit = feed.limit if feed.limit > 0 else -1
         if feed.kind == "all":
             where = f"{self._visible()} AND relpath NOT IN (SELECT relpath FROM temp.losers)"
-            total = self._db.execute(f"SELECT COUNT(*) FROM entries WHERE {where}").fetchone()[0]
+            total = self._visible_records
+            if total is None:  # counted with the summary, or else here (a scan of every row)
+                total = self._db.execute(f"SELECT COUNT(*) FROM entries WHERE {where}").fetchone()[
+                    0
+                ]
             rows = self._db.execute(
                 f"SELECT published, record FROM entries WHERE {where} "
                 "ORDER BY published DESC, url LIMIT ?",
