@@ -1,8 +1,10 @@
 """Generate N realistic news records in the seed's shape, deterministically, for benchmarks.
 
-``python -m benchmarks.generate OUT N [--seed S]`` writes OUT/<a>/<b>/<id>.txt, about 1000 files
-per folder. The same N and seed always give byte-identical files. ``mutate`` then changes, adds
-and deletes a few of them, for the "a few records changed" rebuild.
+``python -m benchmarks.generate OUT N [--seed S] [--bodies SHARE]`` writes OUT/<a>/<b>/<id>.txt,
+about 1000 files per folder; a SHARE of them (half by default) carry a 1-5 KB Markdown body and are
+named <id>.md. The same N, seed and share always give byte-identical files, and the front matter
+does not depend on the share: ``--bodies 0`` is the same records without their bodies. ``mutate``
+then changes, adds and deletes a few of them, for the "a few records changed" rebuild.
 """
 
 # ruff: noqa: RUF001 - the curly quotes and dashes in the word lists are the test data.
@@ -21,9 +23,13 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
 
+from .markdown_body import markdown_body
+
 # Bump when the output of `generate` changes, so cached benchmark data is regenerated.
 # 2: categories (10, skewed), providers (500, Zipf), quality and heat drawn as a newsroom's are.
-GENERATOR_VERSION = 2
+# 3: half the records carry a Markdown body (benchmarks/markdown_body.py), as .md files.
+GENERATOR_VERSION = 3
+BODY_SHARE = 0.5
 
 FILES_PER_FOLDER = 1000
 START = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp())
@@ -224,6 +230,19 @@ def _secured(rng: random.Random) -> str:
     return f"{blob};{base64.b64encode(rng.randbytes(16)).decode()}"
 
 
+def record_file(
+    rng: random.Random, record_id: str, ts: int, body_share: float = BODY_SHARE
+) -> tuple[str, str]:
+    """One record file's suffix and text: ``record_text``, plus a Markdown body (a ``.md``
+    file) for a ``body_share`` of the records. The body is drawn from a random stream of its
+    own, seeded by the record's id: the front matter is the same whatever the share."""
+    text = record_text(rng, record_id, ts)
+    body_rng = random.Random(f"body-{record_id}")  # noqa: S311 - as in generate
+    if body_rng.random() >= body_share:
+        return ".txt", text
+    return ".md", text + markdown_body(body_rng, _sentence)
+
+
 def record_text(rng: random.Random, record_id: str, ts: int) -> str:
     """One record file in the seed's exact layout, published at unix time ``ts``."""
     title = _title(rng)
@@ -284,8 +303,9 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def generate(out_dir: Path, n: int, seed: int = 0) -> None:
-    """Write ``n`` record files under ``out_dir`` (created if needed; existing files are kept)."""
+def generate(out_dir: Path, n: int, seed: int = 0, body_share: float = BODY_SHARE) -> None:
+    """Write ``n`` record files under ``out_dir`` (created if needed; existing files are kept),
+    a ``body_share`` of them with a Markdown body."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     folders = _folders(n)
     for folder in folders:
@@ -298,7 +318,8 @@ def generate(out_dir: Path, n: int, seed: int = 0) -> None:
     for i, ts in enumerate(stamps):
         record_id = f"{rng.getrandbits(64):016x}"
         folder = folders[int(record_id, 16) % len(folders)]
-        _write(out_dir / folder / f"{i:07d}_{record_id}.txt", record_text(rng, record_id, ts))
+        suffix, text = record_file(rng, record_id, ts, body_share)
+        _write(out_dir / folder / f"{i:07d}_{record_id}{suffix}", text)
 
 
 _TITLE_LINE = re.compile(r"^title: .*$", re.MULTILINE)
@@ -314,11 +335,13 @@ def _replace(path: Path, text: str) -> None:
 
 
 def record_files(root: Path) -> list[Path]:
-    """Every ``*.txt`` file under ``root``, in a stable order."""
+    """Every ``*.txt`` and ``*.md`` file under ``root``, in a stable order."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
-        found += (Path(dirpath) / name for name in sorted(filenames) if name.endswith(".txt"))
+        found += (
+            Path(dirpath) / name for name in sorted(filenames) if name.endswith((".txt", ".md"))
+        )
     return found
 
 
@@ -345,8 +368,9 @@ def mutate(out_dir: Path, n_changed: int, seed: int = 1) -> tuple[int, int, int]
     for j in range(n_add):
         next_ts += 60
         record_id = f"{rng.getrandbits(64):016x}"
-        path = rng.choice(folders) / f"m{seed:03d}{j:04d}_{record_id}.txt"
-        _write(path, record_text(rng, record_id, next_ts))
+        folder = rng.choice(folders)
+        suffix, text = record_file(rng, record_id, next_ts)
+        _write(folder / f"m{seed:03d}{j:04d}_{record_id}{suffix}", text)
     return n_mod, n_add, n_del
 
 
@@ -359,9 +383,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="folder to write the records into")
     parser.add_argument("n", type=int, help="number of records")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--bodies", type=float, default=BODY_SHARE, help="share of records with a Markdown body"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    generate(args.out, args.n, args.seed)
+    generate(args.out, args.n, args.seed, args.bodies)
     print(f"wrote {args.n} records to {args.out} in {time.perf_counter() - started:.1f} s")
     return 0
 

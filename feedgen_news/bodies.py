@@ -14,20 +14,25 @@ from posixpath import splitext
 from typing import Final
 
 import nh3
-from markdown_it import MarkdownIt
 
-__all__ = ["BODY_FORMATS", "BodyError", "body_html", "html_text", "resolve_format"]
+from .markdown import VERSION as _MARKDOWN_VERSION
+from .markdown import markdown_html
+
+__all__ = ["BODY_FORMATS", "RENDERER", "BodyError", "body_html", "html_text", "resolve_format"]
 
 BODY_FORMATS: Final = ("auto", "markdown", "text", "html")
 _SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown"}  # else text, as before
 
-# Deeper than any story; a block nested past it would otherwise be cut silently by markdown-it,
-# and html5ever's tree builder costs the square of the depth (seconds at 40,000).
+# What renders and sanitises a body: part of what a cached record depends on.
+RENDERER: Final = f"{_MARKDOWN_VERSION}, nh3 {getattr(nh3, '__version__', '?')}"  # not in its stubs
+# Deeper than any story (Markdown, as rendered; HTML): html5ever's tree builder costs the square
+# of the depth (seconds at 40,000).
 MAX_DEPTH: Final = 100
-# markdown-it-py is pure Python and grows faster than linearly on some hostile input (400,000
-# `[` cost 8 s): Markdown past this size (some 40,000 words, no news story) is refused.
-MAX_MARKDOWN_CHARS: Final = 256 * 1024
 _MAX_HTML_DEPTH: Final = 1000
+# Markdown grows as it renders (a "<" into "&lt;", a link around a bare URL), but past this a
+# table pads short rows: a 10,000-column header asks 60 KB of rows for 10^8 empty cells, and
+# cmark stops at half a million (5 MB).
+_MAX_GROWTH: Final = 16
 
 _TAGS: Final = {
     *("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code"),
@@ -44,10 +49,6 @@ _ATTRIBUTES: Final = {
 # Removed with everything inside them, not just their tags (ammonia's default is script/style).
 _DROPPED_WITH_CONTENT: Final = {"script", "style", "iframe", "object", "form", "template", "svg"}
 _SCHEMES: Final = {"http", "https", "mailto"}
-
-# html=True: raw HTML in Markdown passes to the sanitiser, which decides what stays.
-_MARKDOWN = MarkdownIt("commonmark", {"html": True, "linkify": True, "maxNesting": MAX_DEPTH})
-_MARKDOWN.enable(["table", "strikethrough", "linkify"])
 
 # Elements a parser closes by itself: not counted as nesting (a list of <p> is flat).
 _SELF_CLOSING = frozenset(
@@ -78,20 +79,18 @@ def body_html(text: str, fmt: str, base_url: str, *, nofollow: bool = False) -> 
     if fmt == "text":
         return None
     if fmt == "markdown":
-        if len(text) > MAX_MARKDOWN_CHARS:
+        html = markdown_html(text)  # linear time: no size limit but the file's
+        if len(html) > _MAX_GROWTH * len(text) + 65_536:
             raise BodyError(
-                f"Markdown body of {len(text):,} characters, over the limit of"
-                f" {MAX_MARKDOWN_CHARS:,}; use format: text or html"
+                f"Markdown renders to {len(html):,} characters of HTML,"
+                f" over {_MAX_GROWTH} times its size"
             )
-        tokens = _MARKDOWN.parse(text)
-        # markdown-it stops parsing blocks at maxNesting and drops the rest without a word.
-        if any(token.level >= MAX_DEPTH - 1 for token in tokens):
+        if _depth(html, MAX_DEPTH) > MAX_DEPTH:
             raise BodyError(f"Markdown nested more than {MAX_DEPTH} levels deep")
-        html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     else:
         html = text
-    if _depth(html) > _MAX_HTML_DEPTH:
-        raise BodyError(f"HTML nested more than {_MAX_HTML_DEPTH:,} elements deep")
+        if _depth(html, _MAX_HTML_DEPTH) > _MAX_HTML_DEPTH:
+            raise BodyError(f"HTML nested more than {_MAX_HTML_DEPTH:,} elements deep")
     return nh3.clean(
         html,
         tags=_TAGS,
@@ -103,10 +102,11 @@ def body_html(text: str, fmt: str, base_url: str, *, nofollow: bool = False) -> 
     ).strip()
 
 
-def _depth(html: str) -> int:
-    """How deep ``html``'s elements nest, at most (unclosed tags count as open)."""
-    if html.count("<") <= _MAX_HTML_DEPTH:
-        return 0  # cannot be deeper: the common case, without a scan
+def _depth(html: str, limit: int) -> int:
+    """How deep ``html``'s elements nest, at most (unclosed tags count as open); 0 when it
+    cannot be deeper than ``limit``."""
+    if html.count("<") <= limit:
+        return 0  # the common case, without a scan
     depth = deepest = 0
     for match in _TAG.finditer(html):
         closing, name, empty = match.groups()

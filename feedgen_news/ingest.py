@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import __version__
+from .bodies import RENDERER
 from .cache import ParsedFile, RecordCache, Rows, prepare
 from .config import Site
 from .errors import ConfigError, Problem, printable, relabel
@@ -39,7 +40,7 @@ def parse_fingerprint(site: Site) -> str:
     return (
         f"{__version__}|mojibake={site.repair_mojibake}|max={site.max_file_bytes}"
         f"|topics={site.max_topics_per_record}|dates={site.date_order}"
-        f"|body={site.body_format}|nofollow={site.link_nofollow}"
+        f"|body={site.body_format}|nofollow={site.link_nofollow}|render={RENDERER}"
     )
 
 

@@ -99,7 +99,7 @@ class Record:
     title: str
     published: datetime  # aware, UTC
     excerpt: str | None = None
-    body: str | None = None  # as written
+    body: str | None = None  # a text body as written; None once rendered into body_html
     body_html: str | None = None  # rendered and sanitised (Markdown and HTML bodies), else None
     amp_url: str | None = None
     amp_cache_url: str | None = None

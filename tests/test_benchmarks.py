@@ -51,11 +51,18 @@ from tests.helpers import SEED_FILE, tree  # noqa: E402
 OPTIONAL = {"topics", "images", "related"}
 
 
-def front(path: Path) -> dict[str, Any]:
+def split(path: Path) -> tuple[dict[str, Any], str]:
+    """A generated file's front matter and body (empty for a ``.txt`` record, as in the seed)."""
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\n") and text.endswith("\n---\n\n")  # as in the seed
-    data: dict[str, Any] = yaml.load(text[4:-5], Loader=yaml.CSafeLoader)
-    return data
+    assert text.startswith("---\n")
+    head, sep, body = text[4:].partition("\n---\n\n")  # the seed ends "---", a blank line
+    assert sep
+    data: dict[str, Any] = yaml.load(head, Loader=yaml.CSafeLoader)
+    return data, body
+
+
+def front(path: Path) -> dict[str, Any]:
+    return split(path)[0]
 
 
 def test_same_size_and_seed_give_byte_identical_files(tmp_path: Path) -> None:
@@ -164,6 +171,49 @@ def test_records_parse_with_the_project_parser(tmp_path: Path) -> None:
     assert sum(not r.is_published for r in result.records) == sum(
         front(p)["published"] is False for p in record_files(tmp_path)
     )
+
+
+def test_about_half_the_records_carry_a_markdown_body_of_1_to_5_kb(tmp_path: Path) -> None:
+    generate(tmp_path, 400, seed=5)
+    bodies = {p: split(p)[1] for p in record_files(tmp_path)}
+    assert all(bool(body) == (p.suffix == ".md") for p, body in bodies.items())
+    with_body = [b for b in bodies.values() if b]
+    assert 160 <= len(with_body) <= 240
+    assert all(1000 <= len(b.encode()) <= 5000 for b in with_body)
+    joined = "\n".join(with_body)
+    for mark in ("\n## ", "\n- ", "\n1. ", "\n> ", "**", "](https://", "](/", " https://"):
+        assert joined.count(mark) >= 20, mark
+    # An occasional table or fenced code block: about one story in ten each.
+    assert 5 <= sum("\n|---|" in b for b in with_body) <= 45
+    assert 5 <= sum("\n```" in b for b in with_body) <= 45
+
+
+def test_the_bodies_leave_the_front_matter_as_it_was(tmp_path: Path) -> None:
+    generate(tmp_path / "with", 100, seed=6)
+    generate(tmp_path / "without", 100, seed=6, body_share=0)
+
+    def fronts(root: Path) -> dict[str, dict[str, Any]]:
+        return {p.stem: front(p) for p in record_files(root)}
+
+    assert fronts(tmp_path / "with") == fronts(tmp_path / "without")
+    assert all(p.suffix == ".txt" for p in record_files(tmp_path / "without"))
+
+
+def test_bodies_parse_as_markdown_records(tmp_path: Path) -> None:
+    from feedgen_news import records
+    from feedgen_news.config import Site
+
+    generate(tmp_path, 200, seed=7)
+    result = records.load_dir(tmp_path, Site())
+    assert result.problems == ()
+    rendered = [r.body_html for r in result.records if r.path.endswith(".md")]
+    assert len(rendered) > 60 and all(rendered)
+    html = "\n".join(h for h in rendered if h)
+    for tag in ("<h2>", "<ul>", "<ol>", "<li>", "<blockquote>", "<em>", "<strong>", "<table>"):
+        assert tag in html, tag
+    assert "<pre><code" in html
+    assert "**" not in html and "](" not in html
+    assert all(r.body is None for r in result.records if r.path.endswith(".txt"))
 
 
 def test_baseline_writes_newest_50_per_feed(tmp_path: Path) -> None:

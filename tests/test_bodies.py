@@ -4,6 +4,8 @@ parses it back; hostile bodies rendered or rejected within a file's normal cost.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,12 +13,13 @@ import feedparser
 import lxml.html
 import pytest
 
+from feedgen_news import bodies, ingest
 from feedgen_news.config import Site
 from feedgen_news.model import Record
-from feedgen_news.records import read_record
+from feedgen_news.records import parse_record, read_record
 from feedgen_news.render.formats import ATOM, JSON, RSS
 from tests.bad_records import FIXTURES
-from tests.helpers import GOOD_HEAD, feed_entries, parse_text, parse_within
+from tests.helpers import GOOD_HEAD, build_cmd, feed_entries, parse_text, parse_within
 
 HOSTILE = [
     "good/body_javascript_links.md",
@@ -80,7 +83,7 @@ def test_a_hostile_body_cannot_run_leak_or_style(relpath: str) -> None:
 def test_markdown_is_rendered_with_tables_strikethrough_and_autolinks() -> None:
     for html in contents(fixture("good/body_markdown_features.md")):
         tags = [el.tag for el in elements(html)]
-        for tag in ("h1", "strong", "ul", "s", "table", "th", "td", "pre", "code", "a"):
+        for tag in ("h1", "strong", "ul", "del", "table", "th", "td", "pre", "code", "a"):
             assert tag in tags
         links = {el.get("href") for el in elements(html) if el.tag == "a"}
         assert links == {
@@ -144,12 +147,22 @@ LIMIT = Site().max_file_bytes
     ("name", "body", "reason"),
     [
         ("blockquotes_10000_deep", "> " * 10_000 + "deep", "Markdown nested more than 100"),
-        ("lists_10000_deep", "- " * 10_000 + "deep", "Markdown nested more than 100"),
-        ("divs_10000_deep", "<div>" * 10_000, "HTML nested more than 1,000 elements deep"),
+        ("lists_10000_deep", "- " * 10_000 + "deep", None),  # lists stop at 100, then text
+        ("divs_10000_deep", "<div>" * 10_000, "Markdown nested more than 100"),  # raw HTML
         ("stars_100000", "*" * 100_000, None),
         ("brackets_100000", "[" * 100_000, None),
         ("emphasis_100000", "*a _" * 25_000, None),
-        ("brackets_1mib", "[" * (LIMIT - len(HEAD) - 4), "over the limit of 262,144"),
+        ("brackets_1mib", "[" * (LIMIT - len(HEAD) - 4), None),
+        ("links_1mib", "[a](" * ((LIMIT - len(HEAD) - 4) // 4), None),
+        ("emphasis_1mib", "*a _" * ((LIMIT - len(HEAD) - 4) // 4), None),
+        ("strikes_1mib", "~~a" * ((LIMIT - len(HEAD) - 4) // 3), None),
+        ("angles_1mib", "<" * (LIMIT - len(HEAD) - 4), None),
+        # A 10,000-column header pads each one-cell row: 60 KB asking for 10^8 cells.
+        (
+            "table_padding",
+            "|" + "a|" * 10_000 + "\n|" + "-|" * 10_000 + "\n" + "x\n" * 10_000,
+            "Markdown renders to 5,",
+        ),
     ],
 )
 def test_pathological_markdown_is_rendered_or_rejected(
@@ -166,10 +179,80 @@ def test_pathological_markdown_is_rendered_or_rejected(
         assert str(problem).startswith(f"{name}.md: body: ") and reason in str(problem)
 
 
-def test_a_normal_markdown_body_near_the_markdown_limit_renders() -> None:
+def test_html_bodies_nest_up_to_1000_elements() -> None:
+    head = HEAD + "format: html\n---\n"
+    record, problems = parse_within("ok.md", (head + "<div>" * 1000).encode())
+    assert problems == [] and record is not None and record.body_html == ""
+    record, problems = parse_within("deep.md", (head + "<div>" * 10_000).encode())
+    assert record is None
+    assert [str(p) for p in problems] == [
+        "deep.md: body: HTML nested more than 1,000 elements deep"
+    ]
+
+
+def test_a_normal_markdown_body_at_the_file_size_limit_renders() -> None:
     para = "Widget **2.0** is [out now](https://example.org/w) with *faster* sync and `code`.\n\n"
-    body = para * (250_000 // len(para))
-    record = fixture_md(body)  # within parse_within's budget
+    body = para * ((LIMIT - len(HEAD) - 4) // len(para))
+    record, problems = parse_within("big.md", (HEAD + "---\n" + body).encode(), budget_mb=64)
+    assert problems == [] and record is not None
     assert (
         record.body_html is not None and record.body_html.count("<strong>") == body.count("**") // 2
     )
+
+
+def test_raw_html_and_autolinks_in_markdown_as_readers_see_them() -> None:
+    body = (
+        "Water is H<sub>2</sub>O, see <https://example.org/a>, www.example.org/b or"
+        " news@example.org; ~5% stays a tilde.\n\n"
+        '<figure><img src="/p.jpg" alt="A pier" onload="x()"><figcaption>The pier</figcaption>'
+        "</figure>\n\n"
+        "*Inline <em>raw</em> HTML* and <span style=color:red>a span</span>.\n"
+    )
+    for html in contents(fixture_md(body)):
+        tags = [el.tag for el in elements(html)]
+        assert {"sub", "figure", "img", "figcaption", "em"} <= set(tags) and "span" not in tags
+        links = [el.get("href") for el in elements(html) if el.tag == "a"]
+        assert links == [
+            "https://example.org/a",
+            "http://www.example.org/b",
+            "mailto:news@example.org",
+        ]
+        (img,) = (el for el in elements(html) if el.tag == "img")
+        assert dict(img.attrib) == {"src": "https://example.org/p.jpg", "alt": "A pier"}
+        assert "~5%" in html and "a span" in html
+
+
+def test_rendering_many_bodies_does_not_grow_the_process() -> None:
+    """cmark's trees and HTML are freed: a parse worker renders tens of thousands of bodies."""
+    para = "Widget **2.0** is [out now](https://example.org/w), see https://example.org/x.\n\n"
+    data = (HEAD + "---\n" + "| a | b |\n|---|---|\n| 1 | 2 |\n\n" + para * 50).encode()
+
+    def resident() -> int:
+        statm = Path("/proc/self/statm").read_text(encoding="ascii")
+        return int(statm.split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    parse_record(data, "x.md", Site())
+    before = resident()
+    for _ in range(2000):  # a leak of the tree and HTML would be some 60 MB
+        record, _ = parse_record(data, "x.md", Site())
+        assert record is not None and record.body_html
+    assert resident() - before < 16 * 2**20
+
+
+def test_bodies_cached_by_another_renderer_are_rendered_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps rendered HTML: a new Markdown renderer or sanitiser must not serve the
+    old one's output from it."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "story.md").write_text(HEAD + "---\n**Bold** news.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert build_cmd(records, out).exit_code == 0
+    monkeypatch.setattr(bodies, "markdown_html", lambda text: "<p>Another renderer</p>")
+    monkeypatch.setattr(ingest, "RENDERER", "another renderer")
+
+    assert build_cmd(records, out).exit_code == 0
+
+    (item,) = json.loads((out / "all" / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert item["content_html"] == "<p>Another renderer</p>"

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, record_files
 from feedgen_news.cache import (
     CacheDamaged,
     Evaluator,
@@ -135,7 +135,7 @@ def test_a_leftover_from_a_killed_bulk_load_is_removed_by_an_incremental_build(
 def test_records_round_trip_through_the_cache_encoding(corpus: Path) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     good = Path(__file__).resolve().parent / "fixtures" / "records" / "good"
-    paths = [*sorted(seeds.iterdir()), *sorted(good.iterdir()), *sorted(corpus.rglob("*.txt"))]
+    paths = [*sorted(seeds.iterdir()), *sorted(good.iterdir()), *record_files(corpus)]
     records = [r for p in paths if (r := read_record(p, p.name, SITE)[0]) is not None]
     assert len(records) > 60
     assert any(r.related and r.images and r.provider for r in records)

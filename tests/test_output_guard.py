@@ -281,7 +281,7 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_debris(tmp_path: Path, jobs: st
 
     records = tmp_path / "records"
     generate(records, 1200, seed=5)  # enough entries to render in worker processes
-    with tmpfs(tmp_path / "disk", "48m") as disk:  # the output, the cache and its WAL
+    with tmpfs(tmp_path / "disk", "64m") as disk:  # two outputs of ~15 MiB and the cache, WAL
         out = disk / "out"
         assert build_cmd(records, out, "--limit", "5", "--jobs", jobs).exit_code == 0
         before = published(out)

@@ -148,8 +148,15 @@ def test_good_fixtures_read_as_expected() -> None:
     assert record_of("good/bom_crlf.txt").body == "Body line one."
     assert record_of("good/bom_crlf.txt").title == "Sample story"
     # Surrounding blank lines go; the body's own lines (even `---`) stay as they are.
-    assert record_of("good/body_after_front_matter.md").body == (
+    as_text, _ = read_fixture("good/body_after_front_matter.md", Site(body_format="text"))
+    assert as_text is not None and as_text.body == (
         "  Indented first line.\n\n--- not a fence: the body is text ---\n---\nLast line."
+    )
+    # Rendered, only the HTML is kept: the Markdown would be a second copy in the cache.
+    markdown = record_of("good/body_after_front_matter.md")
+    assert markdown.body is None and markdown.body_html == (
+        "<p>Indented first line.</p>\n<h2>--- not a fence: the body is text ---</h2>\n"
+        "<p>Last line.</p>"
     )
     hostile = record_of("good/hostile_text_stays_text.txt")
     assert hostile.title == "<script>alert(1)</script> & <img src=x onerror=alert(1)>"

@@ -46,7 +46,7 @@ def validate(
         title=title,
         published=published,
         excerpt=r.string(fm.get("excerpt"), ("excerpt",), required=False),
-        body=body_text,
+        body=body_text if html is None else None,  # rendered: the HTML is all a feed needs
         body_html=html,
         amp_url=r.url(fm.get("ampUrl"), ("ampUrl",), required=False),
         amp_cache_url=r.url(fm.get("cdnAmpUrl"), ("cdnAmpUrl",), required=False),
