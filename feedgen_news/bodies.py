@@ -75,7 +75,8 @@ def resolve_format(chosen: str, relpath: str) -> str:
 def body_html(text: str, fmt: str, base_url: str, *, nofollow: bool = False) -> str | None:
     """The sanitised HTML of a body in ``fmt`` (``markdown`` or ``html``); None for ``text``,
     which stays escaped text. Relative links and image sources resolve against ``base_url``
-    (the record's ``sourceUrl``). Raises BodyError for a body nested too deep to render."""
+    (the record's ``sourceUrl``). Raises BodyError for a body nested too deep to sanitise, or
+    Markdown that renders to far more HTML than a story could."""
     if fmt == "text":
         return None
     if fmt == "markdown":
