@@ -36,7 +36,12 @@ _RENDER_POOL_MIN = 1000  # entries to render below which a process pool costs mo
 
 def inputs_digest(site: Site, cache_token: str) -> str:
     """Names everything the output depends on: the code, the settings and the records."""
-    return hashlib.sha256(f"{code_revision()}\n{site!r}\n{cache_token}".encode()).hexdigest()
+    return hashlib.sha256(f"{site_key(site)}{cache_token}".encode()).hexdigest()
+
+
+def site_key(site: Site) -> str:
+    """What every digest and piece key of a build starts with: the code and the settings."""
+    return f"{code_revision()}\n{site!r}\n"
 
 
 Answer = StoredFeed | CountedFeed  # a feed evaluated, or (unchanged) only counted
@@ -48,7 +53,7 @@ def answer(
     """Each feed's answer: a facet feed whose records are those the last build published
     (by its ``content``) is only counted, its files kept; every other feed is evaluated."""
     answers: list[Answer] = []
-    salt = f"{code_revision()}\n{site!r}\n"
+    salt = site_key(site)
     for feed in defs:
         counted = evaluator.counted(feed)
         if counted is None:
@@ -82,7 +87,7 @@ def plan(
     kept: list[str] = []
     state: dict[str, str] = {}
     stale: list[tuple[StoredFeed, bool]] = []  # (feed, page only)
-    site_key = f"{code_revision()}\n{site!r}\n".encode()
+    prefix = site_key(site).encode()
     for stored in feeds:
         folder = stored.feed.folder
         if stored.content is not None:
@@ -92,7 +97,7 @@ def plan(
             for kind in ("topic", "page"):
                 state[f"{kind}:{folder}"] = manifest.state[f"{kind}:{folder}"]
             continue
-        h = hashlib.sha256(site_key)
+        h = hashlib.sha256(prefix)
         h.update(repr(stored.feed).encode())
         for blob in stored.blobs:
             h.update(hashlib.sha256(blob).digest())
@@ -152,7 +157,7 @@ class PieceKeys:
 
     def __init__(self, site: Site) -> None:
         # Bytes, not a hasher to copy: the keys are also computed in worker processes.
-        self._salt = hashlib.sha256(f"{code_revision()}\n{site!r}\n".encode()).digest()
+        self._salt = hashlib.sha256(site_key(site).encode()).digest()
 
     def __call__(self, tag: str, blob: bytes) -> bytes:
         h = hashlib.blake2b(tag.encode() + b"\0", key=self._salt, digest_size=16)

@@ -89,7 +89,7 @@ def translate(exc: sqlite3.Error, path: Path) -> Exception:
 def tidy(path: Path) -> None:
     """After a failure, with every connection closed and the lock held: remove the WAL files
     SQLite could not (on a full disk), unless the WAL still holds data."""
-    wal, shm = _sidecars(path)
+    wal, shm = sidecars(path)
     with contextlib.suppress(OSError):
         if wal.stat().st_size == 0:
             wal.unlink()
@@ -121,7 +121,7 @@ def set_aside(path: Path, reason: str) -> CacheDamaged:
         return CacheDamaged(
             reason, f"{head}; rebuilt it in place (cannot move it aside: {exc.strerror})", True
         )
-    for side, broken_side in zip(_sidecars(path), _sidecars(broken), strict=True):
+    for side, broken_side in zip(sidecars(path), sidecars(broken), strict=True):
         with contextlib.suppress(FileNotFoundError):
             side.rename(broken_side)
     return CacheDamaged(reason, f"{head}; moved it aside to {broken.name} and rebuilt it")
@@ -131,7 +131,7 @@ def _empty_in_place(path: Path) -> None:
     if not stat.S_ISREG(os.lstat(path).st_mode):
         raise IsADirectoryError(21, "not a regular file")
     # The WAL first: SQLite would replay it into the emptied file.
-    for side in _sidecars(path):
+    for side in sidecars(path):
         side.unlink(missing_ok=True)
     os.truncate(path, 0)
 
@@ -149,9 +149,10 @@ def _broken(path: Path, n: int) -> Path:
     return path.with_name(f"{path.name}.broken-{n}")
 
 
-def _sidecars(path: Path) -> tuple[Path, Path]:
+def sidecars(path: Path) -> tuple[Path, Path]:
+    """An SQLite file's WAL and shared-memory files."""
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def _with_sidecars(path: Path) -> tuple[Path, Path, Path]:
-    return (path, *_sidecars(path))
+    return (path, *sidecars(path))

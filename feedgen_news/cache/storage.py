@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import Problem, StorageError, printable
 from ..fsio import file_lock, fsync_dir
 from .codec import PROBLEMS, Rows, db_path, db_text, decode
-from .guard import CacheDamaged, check_file, set_aside, tidy, translate
+from .guard import CacheDamaged, check_file, set_aside, sidecars, tidy, translate
 from .schema import INDEXES, SCHEMA_VERSION, check_complete, create_tables, execute_script
 
 
@@ -112,10 +112,9 @@ class RecordCache:
         db.text_factory = db_text
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL: a power cut may lose the last transactions but never corrupts a WAL
-            # database; a rarer checkpoint (1,000 pages: 16 MB with a bulk-loaded cache's 16 KB
-            # pages) keeps big updates from fsyncing every 4 MB, and the WAL from growing much
-            # past that while a build stores its rendered pieces.
+            # NORMAL: a power cut may lose the last transactions, never corrupt a WAL database.
+            # A checkpoint every 1,000 pages (16 MB at a bulk-loaded cache's 16 KB pages): big
+            # updates do not fsync every 4 MB, and the WAL stays small while pieces are stored.
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA wal_autocheckpoint=1000")
             row = None
@@ -174,7 +173,7 @@ class RecordCache:
             # Closing the last connection checkpoints the old file and deletes its WAL, which
             # must not outlive it: SQLite would replay it into the new file.
             self._db.close()
-            for leftover in _sidecars(self.path):
+            for leftover in sidecars(self.path):
                 leftover.unlink(missing_ok=True)
             fresh.replace(self.path)
             fsync_dir(self.path.parent)
@@ -252,8 +251,7 @@ class RecordCache:
                 )
             db.execute("COMMIT")
         except BaseException:
-            # SQLite has already rolled back after some errors (a full disk): a ROLLBACK then
-            # fails with "no transaction is active" and would hide the real cause.
+            # After some errors (a full disk) SQLite has rolled back: another would hide the cause.
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
@@ -292,10 +290,6 @@ class RecordCache:
             problems: tuple[Problem, ...] = decode(PROBLEMS, blob, "a stored problem")
             out.extend(problems)
         return out
-
-
-def _sidecars(path: Path) -> tuple[Path, Path]:
-    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def _is_open(db: sqlite3.Connection) -> bool:
